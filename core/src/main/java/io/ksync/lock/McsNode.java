@@ -1,0 +1,177 @@
+package io.ksync.lock;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.lang.ref.Cleaner;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/** Padding before the hot fields of {@link McsNode}: keeps two threads' nodes off one cache line. */
+abstract class McsNodePadBefore {
+    long p00, p01, p02, p03, p04, p05, p06, p07;
+    long p10, p11, p12, p13, p14, p15, p16, p17;
+}
+
+/** The hot fields of {@link McsNode}. */
+abstract class McsNodeFields extends McsNodePadBefore {
+    /** Written by the predecessor (hand-off, release) and by the owner (reset); spun on by the owner. */
+    volatile int locked;
+    /** Written by the successor (link, release) and by the owner (reset); read by the owner. */
+    volatile McsNode next;
+}
+
+/**
+ * A queue node of the MCS lock inside {@link QueuedSpinLock}: the JVM counterpart of the kernel's per-CPU
+ * {@code struct qnode qnodes[MAX_NODES]} in {@code kernel/locking/qspinlock.c}.
+ *
+ * <p>The kernel encodes the queue tail in the lock word as a (CPU, nesting level) pair and finds the node
+ * again from that pair. Threads play the role of CPUs here: each thread that ever queues on a
+ * {@link QueuedSpinLock} owns one node, found through a thread-local, and each node carries a 16-bit id that
+ * the lock word can hold. One node per thread suffices because a thread waits in at most one queue at a time:
+ * it leaves the queue before it acquires the lock, and nothing runs inside a waiting loop that could take
+ * another spinlock (the kernel needs four nodes per CPU only because interrupts nest into a waiting CPU).
+ *
+ * <p>Ids come from a fixed registry of {@value #MAX_NODES} nodes. When a thread dies its node returns to the
+ * registry's free list (a {@link Cleaner} watches the thread-local value), so the limit is on threads alive
+ * at once that have queued, not on threads ever created. When the registry is exhausted,
+ * {@link #ofCurrentThread()} returns {@code null} and the lock falls back to spinning on its lock word, as the
+ * kernel does when its nesting levels run out.
+ */
+final class McsNode extends McsNodeFields {
+
+    /** Ids are 16 bits, 0 meaning "no node": 65 535 nodes at most. */
+    static final int MAX_NODES = (1 << 16) - 1;
+
+    private static final int CHUNK_BITS = 8;
+    private static final int CHUNK_SIZE = 1 << CHUNK_BITS;
+
+    /** Registry: id -> node, in chunks allocated on demand (the slow path only reads it). */
+    private static final AtomicReferenceArray<McsNode[]> CHUNKS =
+            new AtomicReferenceArray<>((MAX_NODES >>> CHUNK_BITS) + 1);
+    private static final AtomicInteger LAST_ISSUED_ID = new AtomicInteger();
+    private static final ConcurrentLinkedQueue<McsNode> FREE = new ConcurrentLinkedQueue<>();
+    private static final ThreadLocal<Holder> CURRENT = new ThreadLocal<>();
+
+    /** This node's id, {@code 1..MAX_NODES}; the lock word stores it in its tail field. */
+    final int id;
+
+    long q00, q01, q02, q03, q04, q05, q06, q07;
+    long q10, q11, q12, q13, q14, q15, q16, q17;
+
+    private McsNode(int id) {
+        this.id = id;
+    }
+
+    /**
+     * Returns the calling thread's node, taking one from the registry on the thread's first call, or
+     * {@code null} when every node is owned by a live thread.
+     */
+    static McsNode ofCurrentThread() {
+        Holder holder = CURRENT.get();
+        if (holder != null) {
+            return holder.node;
+        }
+        McsNode node = take();
+        if (node == null) {
+            return null;
+        }
+        holder = new Holder(node);
+        CleanerHolder.CLEANER.register(holder, new Release(node));
+        CURRENT.set(holder);
+        return node;
+    }
+
+    /** Returns the node with the given id, which a lock word's tail field named. */
+    static McsNode byId(int id) {
+        return CHUNKS.get(id >>> CHUNK_BITS)[id & (CHUNK_SIZE - 1)];
+    }
+
+    /** Prepares this node to join a queue: no hand-off yet, no successor. Published by the tail exchange. */
+    void reset() {
+        LOCKED.set(this, 0);
+        NEXT.set(this, null);
+    }
+
+    /** Links {@code successor} behind this node ({@code WRITE_ONCE(prev->next, node)}). */
+    void setNextRelease(McsNode successor) {
+        NEXT.setRelease(this, successor); // release: the successor's reset() is visible before the link
+    }
+
+    McsNode getNextAcquire() {
+        return (McsNode) NEXT.getAcquire(this); // acquire: pairs with setNextRelease
+    }
+
+    /** Makes this node's owner the head of the queue ({@code arch_mcs_spin_unlock_contended}). */
+    void handOffRelease() {
+        LOCKED.setRelease(this, 1); // release: pairs with isHandedOffAcquire(); orders our queue work first
+    }
+
+    boolean isHandedOffAcquire() {
+        return (int) LOCKED.getAcquire(this) != 0; // acquire: pairs with handOffRelease()
+    }
+
+    private static McsNode take() {
+        McsNode recycled = FREE.poll();
+        if (recycled != null) {
+            return recycled;
+        }
+        int id = LAST_ISSUED_ID.incrementAndGet();
+        if (id > MAX_NODES) {
+            LAST_ISSUED_ID.set(MAX_NODES); // keep it from wrapping under repeated failures
+            return FREE.poll();
+        }
+        McsNode[] chunk = CHUNKS.get(id >>> CHUNK_BITS);
+        if (chunk == null) {
+            CHUNKS.compareAndSet(id >>> CHUNK_BITS, null, new McsNode[CHUNK_SIZE]);
+            chunk = CHUNKS.get(id >>> CHUNK_BITS);
+        }
+        McsNode node = new McsNode(id);
+        // A plain store suffices: another thread learns this id only from a lock word that this thread wrote
+        // afterwards with a volatile CAS, and reads the word with a volatile access before it reads the slot.
+        chunk[id & (CHUNK_SIZE - 1)] = node;
+        return node;
+    }
+
+    /** The thread-local value whose unreachability (the thread died) returns the node to the registry. */
+    private static final class Holder {
+        final McsNode node;
+
+        Holder(McsNode node) {
+            this.node = node;
+        }
+    }
+
+    /** Cleaning action: must not refer to the {@link Holder}, or it would never become unreachable. */
+    private static final class Release implements Runnable {
+        private final McsNode node;
+
+        Release(McsNode node) {
+            this.node = node;
+        }
+
+        @Override
+        public void run() {
+            FREE.offer(node);
+        }
+    }
+
+    /** Lazily started, so that a program that never queues on a spinlock starts no cleaner thread. */
+    private static final class CleanerHolder {
+        static final Cleaner CLEANER = Cleaner.create();
+    }
+
+    // VarHandle mechanics
+    private static final VarHandle LOCKED;
+    private static final VarHandle NEXT;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            LOCKED = lookup.findVarHandle(McsNodeFields.class, "locked", int.class);
+            NEXT = lookup.findVarHandle(McsNodeFields.class, "next", McsNode.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+}

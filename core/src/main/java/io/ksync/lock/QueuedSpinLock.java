@@ -1,0 +1,307 @@
+package io.ksync.lock;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * A queued spinning lock: a port of the Linux kernel's {@code qspinlock} ({@code kernel/locking/qspinlock.c},
+ * the {@code spinlock_t} of every SMP kernel since 4.2): {@link #lock()} is {@code spin_lock} /
+ * {@code queued_spin_lock}, {@link #unlock()} {@code spin_unlock}, {@link #tryLock()} {@code spin_trylock},
+ * {@link #isLocked()} {@code spin_is_locked}, {@link #isContended()} {@code spin_is_contended}.
+ *
+ * <p>The whole lock is one 32-bit word. An uncontended {@link #lock()} is a single compare-and-set and
+ * {@link #unlock()} a single atomic instruction. The first contender waits on a "pending" bit in the word
+ * itself; further contenders join an MCS queue of per-thread nodes and each spins on its <em>own</em> node,
+ * so a hand-off moves one cache line to one waiter instead of invalidating every waiter's copy. Queued
+ * threads acquire the lock in FIFO order; the pending waiter and a thread arriving at the instant the lock is
+ * released may overtake the queue, as in the kernel.
+ *
+ * <p>Memory effects: actions before {@link #unlock()} happen-before the actions after the next successful
+ * acquisition. The lock path allocates nothing: each thread owns one queue node for its whole life (see
+ * {@code McsNode}); if more than 65 535 threads alive at once have queued, later ones spin on the lock word
+ * instead, as the kernel does when it runs out of nodes.
+ *
+ * <p>The lock is not reentrant and has no owner: a thread that calls {@link #lock()} while holding it waits
+ * forever. {@link #unlock()} of a lock that is not held throws {@link IllegalMonitorStateException} and
+ * changes nothing. Interruptible and timed acquisitions retry {@link #tryLock()}: they never join the queue
+ * (a queue position cannot be abandoned) and are not FIFO. Waiting follows the lock's {@link SpinWait}
+ * policy, in the queue and on the word alike.
+ *
+ * <pre>{@code
+ * private final QueuedSpinLock statsLock = new QueuedSpinLock();
+ *
+ * void record(long latency) {
+ *     statsLock.lock();
+ *     try {
+ *         histogram.add(latency);
+ *     } finally {
+ *         statsLock.unlock();
+ *     }
+ * }
+ * }</pre>
+ */
+public final class QueuedSpinLock extends SpinningLock {
+
+    /*
+     * Implementation notes.
+     *
+     * The lock word, as in qspinlock.c with _Q_PENDING_BITS == 8:
+     *
+     *   31                    16 15          8 7            0
+     *  +------------------------+-------------+--------------+
+     *  |     tail (node id)     |   pending   |    locked    |
+     *  +------------------------+-------------+--------------+
+     *
+     * tail is the id of the last queued McsNode (0: no queue); pending is 0 or 1; locked is 0 or 1. States
+     * are written (tail, pending, locked) as in the kernel, '*' meaning any value.
+     *
+     *   fast path:            0,0,0 -> 0,0,1                          lock()
+     *   pending path:         0,0,1 -> 0,1,1 -> (wait) 0,1,0 -> 0,0,1 lockSlowpath()
+     *   queue path:           *,*,* -> n,*,* (join) ... head: wait for *,0,0, then
+     *                         n,0,0 -> 0,0,1 (we are the only node)  or  *,0,0 -> *,0,1 and hand the queue
+     *                         head to our successor
+     *   unlock:               *,*,1 -> *,*,0
+     *
+     * Ordering, access by access (the kernel's _acquire/_release suffixes map to the same VarHandle modes):
+     * - fast path: compareAndExchangeAcquire; acquire pairs with the release in unlock().
+     * - pending path: getAndBitwiseOrAcquire sets pending; then getAcquire spins until locked == 0 (pairs with
+     *   unlock's release); then getAndAdd(-PENDING + LOCKED) takes the lock (volatile RMW: nobody else can
+     *   take it meanwhile, every other path waits for pending == 0).
+     * - queue path: reset() writes our node plainly; the tail exchange is a volatile CAS, so the reset is
+     *   visible to the successor that reads our id from the word. We link ourselves behind the predecessor
+     *   with setRelease and it hands the head to us with setRelease on our node's locked field, which we read
+     *   with getAcquire. As head we read the word with getAcquire until locked and pending are both 0 (pairs
+     *   with unlock's release), then claim it by CAS or, when others queued behind us, by an atomic OR of the
+     *   locked byte (the kernel's byte store; Java cannot store into part of an int atomically, and others
+     *   may be changing the tail).
+     * - unlock: getAndBitwiseAndRelease clears the locked byte; release orders the critical section before
+     *   it. It returns the old word, so an unlock of an unlocked lock is detected without changing anything.
+     *
+     * Differences from the kernel, each forced by the JVM: one MCS node per thread instead of four per CPU
+     * (see McsNode); the node registry's id instead of (cpu, idx) in the tail; waiting under a SpinWait
+     * policy that may yield or park, because the lock holder can be preempted; no paravirtual hooks. A thread
+     * that dies inside the queue (an Error thrown from inside the spin loop) would strand its successors;
+     * nothing in the loop calls user code, so only a VM error can cause it.
+     *
+     * References: kernel/locking/qspinlock.c, kernel/locking/mcs_spinlock.h; Mellor-Crummey and Scott,
+     * "Algorithms for scalable synchronization on shared-memory multiprocessors" (1991).
+     */
+
+    static final int LOCKED_VAL = 1;
+    static final int LOCKED_MASK = 0xff;
+    static final int PENDING_VAL = 1 << 8;
+    static final int PENDING_MASK = 0xff << 8;
+    static final int LOCKED_PENDING_MASK = LOCKED_MASK | PENDING_MASK;
+    static final int TAIL_OFFSET = 16;
+    static final int TAIL_MASK = 0xffff << TAIL_OFFSET;
+
+    /**
+     * How many times a contender re-reads a word in the middle of a pending-to-locked hand-over before it
+     * queues instead (the kernel's {@code _Q_PENDING_LOOPS}, 512 on x86).
+     */
+    private static final int PENDING_LOOPS = 1 << 9;
+
+    private volatile int val;
+
+    /** Creates an unlocked queued spinlock that waits under {@link SpinWait#adaptive()}. */
+    public QueuedSpinLock() {
+        this(SpinWait.adaptive());
+    }
+
+    /**
+     * Creates an unlocked queued spinlock that waits under the given policy.
+     *
+     * @param spinWait how waiters wait
+     * @throws NullPointerException if {@code spinWait} is null
+     */
+    public QueuedSpinLock(SpinWait spinWait) {
+        super(spinWait);
+    }
+
+    /**
+     * Acquires the lock ({@code spin_lock}): at once if it is free, else after the pending waiter and every
+     * thread queued before this one. The interrupt flag is ignored and left as it was.
+     */
+    @Override
+    public void lock() {
+        // 0,0,0 -> 0,0,1; acquire: pairs with the release in unlock()
+        final int witness = (int) VAL.compareAndExchangeAcquire(this, 0, LOCKED_VAL);
+        if (witness != 0) {
+            lockSlowpath(witness);
+        }
+    }
+
+    /**
+     * Acquires the lock only if the whole word is clear now: free, with nobody pending or queued
+     * ({@code queued_spin_trylock}). Never waits.
+     *
+     * @return whether the lock was acquired
+     */
+    @Override
+    public boolean tryLock() {
+        return (int) VAL.getOpaque(this) == 0
+                && VAL.compareAndSet(this, 0, LOCKED_VAL); // volatile CAS: acquire pairs with unlock()
+    }
+
+    /**
+     * Releases the lock ({@code spin_unlock}): the pending waiter or the head of the queue takes it next.
+     *
+     * @throws IllegalMonitorStateException if the lock is not held (the lock word is left unchanged)
+     */
+    @Override
+    public void unlock() {
+        // *,*,1 -> *,*,0; release: orders the critical section before the hand-off to the next owner
+        final int old = (int) VAL.getAndBitwiseAndRelease(this, ~LOCKED_MASK);
+        if ((old & LOCKED_MASK) == 0) {
+            throw notHeld("unlock()");
+        }
+    }
+
+    /**
+     * Tells whether the lock is held, or about to be by a pending or queued thread ({@code spin_is_locked}:
+     * any bit of the word); a snapshot for monitoring and assertions.
+     *
+     * @return whether the lock word is non-zero
+     */
+    public boolean isLocked() {
+        return (int) VAL.getVolatile(this) != 0;
+    }
+
+    /**
+     * Tells whether threads wait for the lock: a pending waiter or a queue ({@code spin_is_contended});
+     * a snapshot, useful to drop and retake a lock held over a long loop ({@code spin_needbreak}).
+     *
+     * @return whether another thread waits for the lock
+     */
+    public boolean isContended() {
+        return ((int) VAL.getVolatile(this) & ~LOCKED_MASK) != 0;
+    }
+
+    @Override
+    public String toString() {
+        final int word = (int) VAL.getVolatile(this);
+        return super.toString() + "[" + ((word & LOCKED_MASK) != 0 ? "Locked" : "Unlocked")
+                + ((word & PENDING_MASK) != 0 ? ", pending" : "")
+                + ((word & TAIL_MASK) != 0 ? ", queued" : "") + "]";
+    }
+
+    /**
+     * The kernel's {@code queued_spin_lock_slowpath}: the pending bit for the first contender, the MCS queue
+     * for the others.
+     *
+     * @param word the value the fast path's CAS found instead of 0
+     */
+    private void lockSlowpath(int word) {
+        // A pending waiter is being handed the lock (0,1,0 -> 0,0,1): wait a bounded time for it to finish.
+        if (word == PENDING_VAL) {
+            for (int loops = PENDING_LOOPS; loops > 0 && word == PENDING_VAL; loops--) {
+                Thread.onSpinWait();
+                word = (int) VAL.getOpaque(this);
+            }
+        }
+        // Anybody pending or queued: join the queue.
+        if ((word & ~LOCKED_MASK) != 0) {
+            queue();
+            return;
+        }
+        // 0,0,* -> 0,1,*: trylock or pending. acquire: pairs with unlock() when the lock was free.
+        word = (int) VAL.getAndBitwiseOrAcquire(this, PENDING_VAL);
+        if ((word & ~LOCKED_MASK) != 0) {
+            // Someone queued or went pending meanwhile. Undo our pending bit if we were the one who set it.
+            if ((word & PENDING_MASK) == 0) {
+                VAL.getAndBitwiseAnd(this, ~PENDING_MASK);
+            }
+            queue();
+            return;
+        }
+        // 0,1,1 -> *,1,0: we are pending; wait for the owner to go. acquire: pairs with unlock()'s release.
+        if ((word & LOCKED_MASK) != 0) {
+            final SpinWait spinWait = this.spinWait;
+            int round = 0;
+            while (((int) VAL.getAcquire(this) & LOCKED_MASK) != 0) {
+                round = spinWait.idle(round);
+            }
+        }
+        // *,1,0 -> *,0,1: clear pending, set locked, in one atomic step (others may change the tail).
+        VAL.getAndAdd(this, LOCKED_VAL - PENDING_VAL);
+    }
+
+    /** The MCS queue part of the slow path. */
+    private void queue() {
+        final McsNode node = McsNode.ofCurrentThread();
+        if (node == null) {
+            spinOnWord(); // out of nodes: the kernel's "idx >= MAX_NODES" fall back
+            return;
+        }
+        final int tail = node.id << TAIL_OFFSET;
+        node.reset();
+        // The lock may have become free while we got here: take it without queueing.
+        if (tryLock()) {
+            return;
+        }
+        // Publish our node as the tail; the volatile CAS publishes reset() to whoever reads our id.
+        final int old = exchangeTail(tail);
+        final SpinWait spinWait = this.spinWait;
+        McsNode next = null;
+        if ((old & TAIL_MASK) != 0) {
+            final McsNode prev = McsNode.byId(old >>> TAIL_OFFSET);
+            prev.setNextRelease(node);
+            int round = 0;
+            while (!node.isHandedOffAcquire()) { // our own line: the predecessor writes it once
+                round = spinWait.idle(round);
+            }
+            next = node.getNextAcquire(); // a successor may have linked already
+        }
+        // We are the queue head: wait for the owner and the pending waiter to go (acquire: pairs with unlock).
+        int word;
+        int round = 0;
+        while (((word = (int) VAL.getAcquire(this)) & LOCKED_PENDING_MASK) != 0) {
+            round = spinWait.idle(round);
+        }
+        // n,0,0 -> 0,0,1: we are the last node, so the queue empties with the claim.
+        if ((word & TAIL_MASK) == tail && VAL.compareAndSet(this, word, LOCKED_VAL)) {
+            return;
+        }
+        // *,*,0 -> *,*,1: others queued behind us. Nobody else can take the lock now: arrivals see the tail
+        // and queue, and pending is 0, so only we set the locked byte.
+        VAL.getAndBitwiseOr(this, LOCKED_VAL);
+        if (next == null) {
+            round = 0;
+            while ((next = node.getNextAcquire()) == null) { // the successor is between its exchange and link
+                round = spinWait.idle(round);
+            }
+        }
+        next.handOffRelease();
+    }
+
+    /** Replaces the tail field, keeping locked and pending as they are; returns the old word. */
+    private int exchangeTail(int tail) {
+        int word = (int) VAL.getVolatile(this);
+        for (;;) {
+            final int witness = (int) VAL.compareAndExchange(this, word, (word & LOCKED_PENDING_MASK) | tail);
+            if (witness == word) {
+                return word;
+            }
+            word = witness;
+        }
+    }
+
+    private void spinOnWord() {
+        final SpinWait spinWait = this.spinWait;
+        int round = 0;
+        while (!tryLock()) {
+            round = spinWait.idle(round);
+        }
+    }
+
+    // VarHandle mechanics
+    private static final VarHandle VAL;
+
+    static {
+        try {
+            VAL = MethodHandles.lookup().findVarHandle(QueuedSpinLock.class, "val", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+}

@@ -1,0 +1,12 @@
+/**
+ * ksync RCU: read-copy-update for the JVM (the kernel's {@code kernel/rcu/}).
+ *
+ * <p>Epoch-based and quiescent-state-based RCU domains, sleepable RCU, RCU-protected references and
+ * collections, and deferred reclamation of resources the garbage collector does not manage. See
+ * {@link io.ksync.rcu} for what the package holds and what is still to come.
+ */
+module io.ksync.rcu {
+    requires transitive io.ksync.core;
+
+    exports io.ksync.rcu;
+}
