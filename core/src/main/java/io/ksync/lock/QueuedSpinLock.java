@@ -177,6 +177,11 @@ public final class QueuedSpinLock extends SpinningLock {
         return ((int) VAL.getVolatile(this) & ~LOCKED_MASK) != 0;
     }
 
+    /** The lock word, for tests that observe the pending and queue states. */
+    int word() {
+        return (int) VAL.getVolatile(this);
+    }
+
     @Override
     public String toString() {
         final int word = (int) VAL.getVolatile(this);

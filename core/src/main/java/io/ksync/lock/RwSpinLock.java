@@ -212,9 +212,9 @@ public abstract class RwSpinLock implements ReadWriteLock {
         return super.toString() + "[" + (isWriteLocked() ? "write-locked" : "readers=" + readerCount()) + "]";
     }
 
-    static IllegalMonitorStateException notHeld(String side) {
-        return new IllegalMonitorStateException("RwSpinLock " + side + " unlock called while no " + side
-                + "er holds the lock: unlock only a side you acquired, once per acquisition");
+    static IllegalMonitorStateException notHeld(String side, String holder) {
+        return new IllegalMonitorStateException("RwSpinLock " + side + " unlock called while no " + holder
+                + " holds the lock: unlock only a side you acquired, once per acquisition");
     }
 
     /** The reader-preferring {@code rwlock_t}. */
@@ -267,7 +267,7 @@ public abstract class RwSpinLock implements ReadWriteLock {
             final int old = (int) WORD.getAndAdd(this, -READER); // volatile RMW: release
             if ((old & ~WRITER) == 0) {
                 WORD.getAndAdd(this, READER); // undo: nobody held a read lock
-                throw notHeld("read");
+                throw notHeld("read", "reader");
             }
         }
 
@@ -297,7 +297,7 @@ public abstract class RwSpinLock implements ReadWriteLock {
         public void unlockWrite() {
             // release: orders the critical section before readers' and writers' acquire
             if (((int) WORD.getAndBitwiseAndRelease(this, ~WRITER) & WRITER) == 0) {
-                throw notHeld("write");
+                throw notHeld("write", "writer");
             }
         }
 
@@ -378,7 +378,7 @@ public abstract class RwSpinLock implements ReadWriteLock {
             final int old = (int) CNTS.getAndAdd(this, -QR_BIAS); // volatile RMW: release
             if ((old >>> QR_SHIFT) == 0) {
                 CNTS.getAndAdd(this, QR_BIAS); // undo: nobody held a read lock
-                throw notHeld("read");
+                throw notHeld("read", "reader");
             }
         }
 
@@ -413,7 +413,7 @@ public abstract class RwSpinLock implements ReadWriteLock {
         public void unlockWrite() {
             // release: the kernel's smp_store_release(&lock->wlocked, 0)
             if (((int) CNTS.getAndBitwiseAndRelease(this, ~QW_LOCKED) & QW_LOCKED) == 0) {
-                throw notHeld("write");
+                throw notHeld("write", "writer");
             }
         }
 
