@@ -1,0 +1,121 @@
+package io.ksync.bench;
+
+import io.ksync.bench.ComparisonRow.Target;
+import io.ksync.bench.lock.OversubscribedSpinLockBenchmark;
+import io.ksync.bench.lock.SeqLockBenchmark;
+import io.ksync.bench.lock.SpinLockBenchmark;
+import io.ksync.percpu.Cpus;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The rows of the {@link ComparisonReport}, in the order the table shows them. To add a primitive: write its
+ * JMH class (ksync and its anchors side by side) and append rows here, one per (scenario, anchor) pair; refs
+ * that need the same JMH run are run once. Pin every {@code @Param} of a benchmark so that a run gives one
+ * score, and name the source of every target.
+ */
+public final class ComparisonRows {
+
+    private static final String ISSUE_2 = "issue 2";
+
+    private ComparisonRows() {
+    }
+
+    /**
+     * Every row, for the machine this runs on (the oversubscribed rows use twice as many threads as cores, at
+     * least 4).
+     *
+     * @return the rows, in table order
+     */
+    public static List<ComparisonRow> all() {
+        final List<ComparisonRow> rows = new ArrayList<>();
+        spinLocks(rows);
+        oversubscribedSpinLocks(rows);
+        seqLocks(rows);
+        return rows;
+    }
+
+    /** The thread count that oversubscribes this machine: twice the cores, at least 4. */
+    public static int oversubscribedThreads() {
+        return Math.max(4, 2 * Cpus.count());
+    }
+
+    private static void spinLocks(List<ComparisonRow> rows) {
+        final Class<?> bench = SpinLockBenchmark.class;
+
+        final String uncontended = "uncontended lock+unlock, 1 thread";
+        final BenchmarkRef ticket = BenchmarkRef.of(bench, "ticketUncontended");
+        final BenchmarkRef queued = BenchmarkRef.of(bench, "queuedUncontended");
+        final BenchmarkRef reentrant = BenchmarkRef.of(bench, "reentrantUncontended");
+        final BenchmarkRef monitor = BenchmarkRef.of(bench, "synchronizedUncontended");
+        rows.add(new ComparisonRow(uncontended, "TicketSpinLock", ticket, "ReentrantLock", reentrant,
+                Target.atLeast(1, ISSUE_2)));
+        rows.add(new ComparisonRow(uncontended, "QueuedSpinLock", queued, "ReentrantLock", reentrant,
+                Target.atLeast(1, ISSUE_2)));
+        rows.add(new ComparisonRow(uncontended, "TicketSpinLock", ticket, "synchronized", monitor, null));
+        rows.add(new ComparisonRow(uncontended, "QueuedSpinLock", queued, "synchronized", monitor, null));
+
+        for (String outsideWork : new String[] {"0", "100"}) {
+            final String contended = "2 threads, one lock" + ("0".equals(outsideWork)
+                    ? ", nothing between acquisitions" : ", " + outsideWork + " tokens of work between acquisitions");
+            final BenchmarkRef ticketContended = BenchmarkRef.of(bench, "ticketContended")
+                    .param("outsideWork", outsideWork);
+            final BenchmarkRef queuedContended = BenchmarkRef.of(bench, "queuedContended")
+                    .param("outsideWork", outsideWork);
+            final BenchmarkRef reentrantContended = BenchmarkRef.of(bench, "reentrantContended")
+                    .param("outsideWork", outsideWork);
+            rows.add(new ComparisonRow(contended, "QueuedSpinLock", queuedContended, "ReentrantLock",
+                    reentrantContended, Target.atLeast(1, ISSUE_2)));
+            rows.add(new ComparisonRow(contended, "TicketSpinLock", ticketContended, "ReentrantLock",
+                    reentrantContended, null));
+            if ("0".equals(outsideWork)) {
+                final BenchmarkRef monitorContended = BenchmarkRef.of(bench, "synchronizedContended")
+                        .param("outsideWork", outsideWork);
+                rows.add(new ComparisonRow(contended, "QueuedSpinLock", queuedContended, "synchronized",
+                        monitorContended, null));
+                rows.add(new ComparisonRow(contended, "TicketSpinLock", ticketContended, "synchronized",
+                        monitorContended, null));
+            }
+        }
+    }
+
+    private static void oversubscribedSpinLocks(List<ComparisonRow> rows) {
+        final Class<?> bench = OversubscribedSpinLockBenchmark.class;
+        final int threads = oversubscribedThreads();
+        final String scenario = "oversubscribed: " + threads + " threads, one lock, " + Cpus.count() + " cores";
+        // DESIGN.md 3.1 asks that a descheduled holder not cost a time slice per waiter: adaptive must beat pure
+        // by far. "By far" is set at 2x here; the issue sets no number.
+        final Target farAbovePure = Target.atLeast(2, "DESIGN.md 3.1, the 2x set by this report");
+        final BenchmarkRef reentrant = BenchmarkRef.of(bench, "reentrant").threads(threads);
+        for (String lock : new String[] {"ticket", "queued"}) {
+            final String name = "ticket".equals(lock) ? "TicketSpinLock" : "QueuedSpinLock";
+            final BenchmarkRef adaptive = BenchmarkRef.of(bench, lock).param("spinWait", "adaptive").threads(threads);
+            final BenchmarkRef pure = BenchmarkRef.of(bench, lock).param("spinWait", "pure").threads(threads);
+            rows.add(new ComparisonRow(scenario, name + " adaptive", adaptive, name + " pure", pure, farAbovePure));
+            rows.add(new ComparisonRow(scenario, name + " adaptive", adaptive, "ReentrantLock", reentrant, null));
+        }
+    }
+
+    private static void seqLocks(List<ComparisonRow> rows) {
+        final Class<?> bench = SeqLockBenchmark.class;
+
+        final String withWriter = "reads of 3 fields, 2 readers + 1 writer (readers' score)";
+        final BenchmarkRef seqLock = BenchmarkRef.of(bench, "seqLock").metric("seqLockReader")
+                .param("writerPauseMicros", "20");
+        final BenchmarkRef stamped = BenchmarkRef.of(bench, "stampedOptimistic").metric("stampedOptimisticReader")
+                .param("writerPauseMicros", "20");
+        final BenchmarkRef readWrite = BenchmarkRef.of(bench, "readWriteLock").metric("readWriteLockReader")
+                .param("writerPauseMicros", "20");
+        rows.add(new ComparisonRow(withWriter, "SeqLock read", seqLock, "StampedLock optimistic read", stamped,
+                Target.within(1.5, ISSUE_2)));
+        rows.add(new ComparisonRow(withWriter, "SeqLock read", seqLock, "ReentrantReadWriteLock read", readWrite,
+                Target.atLeast(5, ISSUE_2)));
+
+        final String readOnly = "reads of 3 fields, 2 readers, no writer";
+        final BenchmarkRef seqLockReadOnly = BenchmarkRef.of(bench, "seqLockReadOnly");
+        rows.add(new ComparisonRow(readOnly, "SeqLock read", seqLockReadOnly, "StampedLock optimistic read",
+                BenchmarkRef.of(bench, "stampedOptimisticReadOnly"), Target.within(1.5, ISSUE_2)));
+        rows.add(new ComparisonRow(readOnly, "SeqLock read", seqLockReadOnly, "ReentrantReadWriteLock read",
+                BenchmarkRef.of(bench, "readWriteLockReadOnly"), Target.atLeast(5, ISSUE_2)));
+    }
+}
