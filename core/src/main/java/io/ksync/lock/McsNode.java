@@ -6,6 +6,7 @@ import java.lang.ref.Cleaner;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.locks.LockSupport;
 
 /** Padding before the hot fields of {@link McsNode}: keeps two threads' nodes off one cache line. */
 abstract class McsNodePadBefore {
@@ -19,6 +20,10 @@ abstract class McsNodeFields extends McsNodePadBefore {
     volatile int locked;
     /** Written by the successor (link, release) and by the owner (reset); read by the owner. */
     volatile McsNode next;
+    /** 1 while the owner is parked waiting for the hand-off; written by the owner, read by the predecessor. */
+    volatile int parked;
+    /** The thread that owns this node now; written when the node is taken, read by the predecessor. */
+    Thread owner;
 }
 
 /**
@@ -76,6 +81,7 @@ final class McsNode extends McsNodeFields {
         if (node == null) {
             return null;
         }
+        node.owner = Thread.currentThread(); // published by the volatile accesses that name this node
         holder = new Holder(node);
         CleanerHolder.CLEANER.register(holder, new Release(node));
         CURRENT.set(holder);
@@ -102,13 +108,32 @@ final class McsNode extends McsNodeFields {
         return (McsNode) NEXT.getAcquire(this); // acquire: pairs with setNextRelease
     }
 
-    /** Makes this node's owner the head of the queue ({@code arch_mcs_spin_unlock_contended}). */
-    void handOffRelease() {
-        LOCKED.setRelease(this, 1); // release: pairs with isHandedOffAcquire(); orders our queue work first
+    /**
+     * Makes this node's owner the head of the queue ({@code arch_mcs_spin_unlock_contended}) and wakes it if
+     * it parked ({@code pv_kick_node}).
+     */
+    void handOff() {
+        LOCKED.setVolatile(this, 1); // release for our queue work, and StoreLoad before reading parked
+        if ((int) PARKED.getVolatile(this) != 0) {
+            LockSupport.unpark(owner);
+        }
     }
 
     boolean isHandedOffAcquire() {
-        return (int) LOCKED.getAcquire(this) != 0; // acquire: pairs with handOffRelease()
+        return (int) LOCKED.getAcquire(this) != 0; // acquire: pairs with the volatile store in handOff()
+    }
+
+    /**
+     * Parks the owner for one round of {@code spinWait}, unless the hand-off has come; {@link #handOff()}
+     * unparks it ({@code pv_wait_node}). Dekker's pattern on (parked, locked), both volatile: either this
+     * thread sees the hand-off before parking, or the predecessor sees parked == 1 after its store.
+     */
+    void parkUntilHandedOff(SpinWait spinWait, Object blocker) {
+        PARKED.setVolatile(this, 1);
+        if ((int) LOCKED.getVolatile(this) == 0) {
+            spinWait.park(blocker);
+        }
+        PARKED.setOpaque(this, 0);
     }
 
     private static McsNode take() {
@@ -152,6 +177,7 @@ final class McsNode extends McsNodeFields {
 
         @Override
         public void run() {
+            node.owner = null; // do not keep the dead thread reachable; the next taker sets its own
             FREE.offer(node);
         }
     }
@@ -164,12 +190,14 @@ final class McsNode extends McsNodeFields {
     // VarHandle mechanics
     private static final VarHandle LOCKED;
     private static final VarHandle NEXT;
+    private static final VarHandle PARKED;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             LOCKED = lookup.findVarHandle(McsNodeFields.class, "locked", int.class);
             NEXT = lookup.findVarHandle(McsNodeFields.class, "next", McsNode.class);
+            PARKED = lookup.findVarHandle(McsNodeFields.class, "parked", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

@@ -2,6 +2,7 @@ package io.ksync.lock;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A queued spinning lock: a port of the Linux kernel's {@code qspinlock} ({@code kernel/locking/qspinlock.c},
@@ -52,8 +53,9 @@ public final class QueuedSpinLock extends SpinningLock {
      *  |     tail (node id)     |   pending   |    locked    |
      *  +------------------------+-------------+--------------+
      *
-     * tail is the id of the last queued McsNode (0: no queue); pending is 0 or 1; locked is 0 or 1. States
-     * are written (tail, pending, locked) as in the kernel, '*' meaning any value.
+     * tail is the id of the last queued McsNode (0: no queue); pending is 0 or 1; locked is 0 or 1, with
+     * SLOW_VAL (0x80) added while a waiter on the word is parked and must be kicked by unlock(). States are
+     * written (tail, pending, locked) as in the kernel, '*' meaning any value.
      *
      *   fast path:            0,0,0 -> 0,0,1                          lock()
      *   pending path:         0,0,1 -> 0,1,1 -> (wait) 0,1,0 -> 0,0,1 lockSlowpath()
@@ -74,12 +76,29 @@ public final class QueuedSpinLock extends SpinningLock {
      *   with unlock's release), then claim it by CAS or, when others queued behind us, by an atomic OR of the
      *   locked byte (the kernel's byte store; Java cannot store into part of an int atomically, and others
      *   may be changing the tail).
-     * - unlock: getAndBitwiseAndRelease clears the locked byte; release orders the critical section before
-     *   it. It returns the old word, so an unlock of an unlocked lock is detected without changing anything.
+     * - unlock: getAndBitwiseAnd clears the locked byte; it orders the critical section before the hand-off.
+     *   It returns the old word, so an unlock of an unlocked lock is detected without changing anything, and a
+     *   SLOW_VAL in it sends unlock to its slow path at no cost to the fast one.
+     *
+     * Parking and kicks (the kernel's paravirtual qspinlock, kernel/locking/qspinlock_paravirt.h). A waiter
+     * that its SpinWait policy sends to park must be woken when its turn comes, or every hand-off to a parked
+     * thread costs a whole park, and the threads that wait behind it park in turn: a convoy that never
+     * dissolves. So, as pv_wait_node / pv_kick_node and pv_wait_head_or_lock / pv_kick do:
+     * - a queued waiter publishes parked = 1 on its node and re-checks its hand-off, both volatile; the
+     *   predecessor's hand-off is a volatile store followed by a volatile read of parked (Dekker), and unparks;
+     * - the pending waiter and the queue head register their thread in parkedPending / parkedHead, then set
+     *   SLOW_VAL by CAS while the lock is held; the unlock that clears that locked byte sees SLOW_VAL, and
+     *   unparks both registered threads. All these accesses are volatile, so the unlock also sees the
+     *   registration that preceded the CAS.
+     * Parks stay bounded by the policy's park time, so a stale or missed kick costs one round at most; an
+     * unpark of a thread that has already moved on is a harmless spurious wake-up.
      *
      * Differences from the kernel, each forced by the JVM: one MCS node per thread instead of four per CPU
      * (see McsNode); the node registry's id instead of (cpu, idx) in the tail; waiting under a SpinWait
-     * policy that may yield or park, because the lock holder can be preempted; no paravirtual hooks. A thread
+     * policy that may yield or park, because the lock holder can be preempted, with the paravirtual kicks
+     * always built in (the JVM is always "virtualised" in that sense); SLOW_VAL is a bit beside the locked
+     * bit rather than the value 3, and the parked threads live in two fields of the lock instead of the
+     * kernel's global hash of (lock, node): 8 more bytes per lock, and no shared table to contend on. A thread
      * that dies inside the queue (an Error thrown from inside the spin loop) would strand its successors;
      * nothing in the loop calls user code, so only a VM error can cause it.
      *
@@ -88,6 +107,8 @@ public final class QueuedSpinLock extends SpinningLock {
      */
 
     static final int LOCKED_VAL = 1;
+    /** Set in the locked byte, while it is locked, by a waiter on the word that parked: unlock must kick. */
+    static final int SLOW_VAL = 0x80;
     static final int LOCKED_MASK = 0xff;
     static final int PENDING_VAL = 1 << 8;
     static final int PENDING_MASK = 0xff << 8;
@@ -102,6 +123,10 @@ public final class QueuedSpinLock extends SpinningLock {
     private static final int PENDING_LOOPS = 1 << 9;
 
     private volatile int val;
+    /** The pending waiter, while it is parked (SLOW_VAL set); written by it, read by unlock(). */
+    private volatile Thread parkedPending;
+    /** The queue head, while it is parked (SLOW_VAL set); written by it, read by unlock(). */
+    private volatile Thread parkedHead;
 
     /** Creates an unlocked queued spinlock that waits under {@link SpinWait#adaptive()}. */
     public QueuedSpinLock() {
@@ -150,10 +175,26 @@ public final class QueuedSpinLock extends SpinningLock {
      */
     @Override
     public void unlock() {
-        // *,*,1 -> *,*,0; release: orders the critical section before the hand-off to the next owner
-        final int old = (int) VAL.getAndBitwiseAndRelease(this, ~LOCKED_MASK);
-        if ((old & LOCKED_MASK) == 0) {
+        // *,*,1 -> *,*,0; volatile RMW: release orders the critical section before the hand-off, and the
+        // parked waiters' registrations (volatile stores before their CAS of SLOW_VAL) are visible after it
+        final int old = (int) VAL.getAndBitwiseAnd(this, ~LOCKED_MASK);
+        if ((old & LOCKED_MASK) != LOCKED_VAL) {
+            unlockSlowpath(old);
+        }
+    }
+
+    /** A waiter on the word parked (the kernel's __pv_queued_spin_unlock_slowpath), or nothing was held. */
+    private void unlockSlowpath(int old) {
+        if ((old & LOCKED_VAL) == 0) {
             throw notHeld("unlock()");
+        }
+        final Thread pending = (Thread) PARKED_PENDING.getVolatile(this);
+        if (pending != null) {
+            LockSupport.unpark(pending);
+        }
+        final Thread head = (Thread) PARKED_HEAD.getVolatile(this);
+        if (head != null) {
+            LockSupport.unpark(head);
         }
     }
 
@@ -224,7 +265,11 @@ public final class QueuedSpinLock extends SpinningLock {
             final SpinWait spinWait = this.spinWait;
             int round = 0;
             while (((int) VAL.getAcquire(this) & LOCKED_MASK) != 0) {
-                round = spinWait.idle(round);
+                if (spinWait.isParkingRound(round)) {
+                    parkUntilUnlocked(PARKED_PENDING);
+                } else {
+                    round = spinWait.idle(round);
+                }
             }
         }
         // *,1,0 -> *,0,1: clear pending, set locked, in one atomic step (others may change the tail).
@@ -253,7 +298,11 @@ public final class QueuedSpinLock extends SpinningLock {
             prev.setNextRelease(node);
             int round = 0;
             while (!node.isHandedOffAcquire()) { // our own line: the predecessor writes it once
-                round = spinWait.idle(round);
+                if (spinWait.isParkingRound(round)) {
+                    node.parkUntilHandedOff(spinWait, this);
+                } else {
+                    round = spinWait.idle(round);
+                }
             }
             next = node.getNextAcquire(); // a successor may have linked already
         }
@@ -261,7 +310,11 @@ public final class QueuedSpinLock extends SpinningLock {
         int word;
         int round = 0;
         while (((word = (int) VAL.getAcquire(this)) & LOCKED_PENDING_MASK) != 0) {
-            round = spinWait.idle(round);
+            if (spinWait.isParkingRound(round)) {
+                parkUntilUnlocked(PARKED_HEAD);
+            } else {
+                round = spinWait.idle(round);
+            }
         }
         // n,0,0 -> 0,0,1: we are the last node, so the queue empties with the claim.
         if ((word & TAIL_MASK) == tail && VAL.compareAndSet(this, word, LOCKED_VAL)) {
@@ -276,7 +329,34 @@ public final class QueuedSpinLock extends SpinningLock {
                 round = spinWait.idle(round);
             }
         }
-        next.handOffRelease();
+        next.handOff();
+    }
+
+    /**
+     * Parks a waiter on the lock word (the pending waiter or the queue head) for one round, after marking the
+     * word so that unlock() kicks it: the kernel's pv_wait_head_or_lock with _Q_SLOW_VAL. The mark is set by
+     * CAS only while the lock is held, so the unlock that clears the locked byte necessarily sees it; every
+     * access here and in unlock() is volatile, so that unlock also sees the registration made before the
+     * CAS. When the word is not held (the head waiting only for the pending waiter to take it), nothing
+     * would kick us, so we only yield.
+     */
+    private void parkUntilUnlocked(VarHandle slot) {
+        final Thread me = Thread.currentThread();
+        slot.setVolatile(this, me);
+        int word = (int) VAL.getVolatile(this);
+        for (;;) {
+            if ((word & LOCKED_VAL) == 0) {
+                Thread.yield();
+                break;
+            }
+            final int witness = (int) VAL.compareAndExchange(this, word, word | SLOW_VAL);
+            if (witness == word) {
+                spinWait.park(this);
+                break;
+            }
+            word = witness;
+        }
+        slot.compareAndSet(this, me, null);
     }
 
     /** Replaces the tail field, keeping locked and pending as they are; returns the old word. */
@@ -301,10 +381,15 @@ public final class QueuedSpinLock extends SpinningLock {
 
     // VarHandle mechanics
     private static final VarHandle VAL;
+    private static final VarHandle PARKED_PENDING;
+    private static final VarHandle PARKED_HEAD;
 
     static {
         try {
-            VAL = MethodHandles.lookup().findVarHandle(QueuedSpinLock.class, "val", int.class);
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            VAL = lookup.findVarHandle(QueuedSpinLock.class, "val", int.class);
+            PARKED_PENDING = lookup.findVarHandle(QueuedSpinLock.class, "parkedPending", Thread.class);
+            PARKED_HEAD = lookup.findVarHandle(QueuedSpinLock.class, "parkedHead", Thread.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

@@ -16,8 +16,9 @@ import java.util.concurrent.locks.LockSupport;
  *   to a cap), which keeps the hand-off fast while the holder runs;</li>
  *   <li>then {@link Thread#yield()} for a few rounds, which lets a descheduled holder run on this core;</li>
  *   <li>then {@link LockSupport#parkNanos(long) park} for a short, fixed time each round, so that an
- *   oversubscribed machine is not kept busy by waiters at all. Nothing unparks a waiter early: the park is a
- *   timed sleep, so a lock needs no wake-up protocol and its unlock path stays one store.</li>
+ *   oversubscribed machine is not kept busy by waiters at all. A lock may unpark the waiter it hands over to
+ *   (the kernel's paravirtual "kick"; see {@link #isParkingRound(int)}); the bound on each park keeps a
+ *   wake-up that was missed, or never sent, from costing more than one round.</li>
  * </ol>
  * The {@linkplain #pure() pure} policy spins on {@link Thread#onSpinWait()} forever, as the kernel does: right
  * only for threads pinned to isolated cores, where a holder is never descheduled.
@@ -49,7 +50,7 @@ public final class SpinWait {
      * that have already lasted far longer than any critical section a spinlock should protect.
      */
 
-    private static final int DEFAULT_SPIN_ROUNDS = 32;
+    private static final int DEFAULT_SPIN_ROUNDS = 128;
     private static final int DEFAULT_MAX_BACKOFF_SHIFT = 4;
     private static final int DEFAULT_YIELD_ROUNDS = 8;
     private static final long DEFAULT_PARK_NANOS = 50_000L;
@@ -158,6 +159,31 @@ public final class SpinWait {
      */
     public boolean leavesCpu() {
         return spinRounds != Integer.MAX_VALUE;
+    }
+
+    /**
+     * Tells whether {@link #idle(int)} would park at {@code round}. A waiter that another thread can wake
+     * (a lock whose release kicks a parked successor) checks this first, publishes that it is about to
+     * park, re-checks its condition and then calls {@link #park(Object)} instead of {@link #idle(int)}.
+     *
+     * @param round a round returned by {@link #idle(int)}
+     * @return whether the wait has reached the parking phase; always {@code false} for {@link #pure()}
+     */
+    public boolean isParkingRound(int round) {
+        return round >= yieldLimit && spinRounds != Integer.MAX_VALUE;
+    }
+
+    /**
+     * Parks the calling thread for at most this policy's park time, or until it is unparked: one parking
+     * round for a waiter that has published itself to be woken. The bound keeps a missed wake-up from
+     * costing more than one round. Does nothing under {@link #pure()}.
+     *
+     * @param blocker the object the thread waits for, as {@link LockSupport#getBlocker(Thread)} reports it
+     */
+    public void park(Object blocker) {
+        if (parkNanos > 0) {
+            LockSupport.parkNanos(blocker, parkNanos);
+        }
     }
 
     /**

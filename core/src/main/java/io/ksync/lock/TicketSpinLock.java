@@ -2,6 +2,7 @@ package io.ksync.lock;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A FIFO-fair spinning lock: the kernel's ticket spinlock ({@code arch_spinlock_t} on x86 before 4.2, still
@@ -45,30 +46,51 @@ public final class TicketSpinLock extends SpinningLock {
     /*
      * Implementation notes.
      *
-     * State: two free-running 32-bit counters, compared by difference so that they wrap safely.
+     * State: two free-running 32-bit counters that move in steps of TICKET_INC (2), compared by difference
+     * so that they wrap safely, plus the kernel's paravirtual ticketlock "slow path" flag in bit 0 of
+     * nextTicket (TICKET_SLOWPATH_FLAG in arch/x86/include/asm/spinlock.h of Linux 3.12-4.1):
      *
-     *     nextTicket   the ticket the next lock() takes     written by lockers (getAndAdd)
-     *     owner        the ticket being served              written by the holder only (unlock)
+     *     nextTicket   | ticket the next lock() takes (31 bits) | KICK |   written by lockers (getAndAdd 2)
+     *                                                                      and by a parking waiter (OR KICK)
+     *     owner        | ticket being served (31 bits)          |  0   |   written by the holder only
+     *     parkedNext   the waiter that set KICK (a Thread)                 written by that waiter
      *
-     *     unlocked  <=>  nextTicket == owner
-     *     waiters        nextTicket - owner - 1 (when locked)
+     *     unlocked  <=>  (nextTicket & ~KICK) == owner
+     *     waiters        ((nextTicket & ~KICK) - owner) / 2 - 1   (when locked)
      *
-     * lock():   t = getAndAdd(nextTicket, 1)     volatile RMW: takes a unique ticket
-     *           while (getAcquire(owner) != t)   acquire: pairs with the setRelease in unlock(); the holder's
-     *               spin                         critical section happens-before ours
-     * unlock(): setRelease(owner, owner + 1)     release: orders the critical section before the hand-off.
-     *                                            Only the holder writes owner, so a plain read of it suffices.
-     * tryLock(): o = getAcquire(owner); CAS(nextTicket, o, o + 1)
-     *           Succeeds only if nextTicket == o at the CAS. owner is monotonic and owner <= nextTicket, so
-     *           owner was still o then: the lock was free, and we took ticket o which is being served.
+     * lock():   t = getAndAdd(nextTicket, 2) & ~KICK   volatile RMW: takes a unique ticket
+     *           while (getAcquire(owner) != t) wait    acquire: pairs with the store in unlock(); the holder's
+     *                                                  critical section happens-before ours
+     * unlock(): setVolatile(owner, owner + 2)          release for the critical section, and the StoreLoad
+     *           if (getVolatile(nextTicket) & KICK)    fence of Dekker's pattern with a parking waiter:
+     *               clear KICK, unpark(parkedNext)
+     *   parking waiter (next in line only):  setVolatile(parkedNext, me); getAndBitwiseOr(nextTicket, KICK);
+     *                                        if (getVolatile(owner) != t) park
+     *   Volatile accesses are sequentially consistent, so either the waiter sees its turn before parking or
+     *   the unlocker sees KICK (and parkedNext) after its store and unparks it. KICK may outlive the wait
+     *   that set it (the waiter found its turn after setting it); a stale KICK costs one harmless unpark.
+     * tryLock(): o = getAcquire(owner); n = getVolatile(nextTicket); CAS(nextTicket, n, n + 2) if
+     *           (n & ~KICK) == o. Succeeds only if nextTicket was still n: owner is monotonic and never
+     *           passes nextTicket, so owner was still o, the lock was free, and we took the ticket served.
+     *
+     * Waiting. Only the next thread in line may park with a kick: it is the one a hand-off needs running. A
+     * waiter further back restarts its SpinWait rounds whenever the owner moves (the lock is making progress,
+     * so it will soon be next); it reaches the yield and park phases only when the lock has made no progress
+     * for a whole spinning phase, which is the case SpinWait exists for: a holder (or next in line) that has
+     * lost its core. Without the restart, waiters that had parked once would be asleep when their turn came,
+     * and every hand-off would cost a park: a convoy that never dissolves.
      *
      * The two counters share one cache line on purpose, like the kernel's single word: they always move
      * between CPUs together (a hand-off reads both), and padding them apart would double the lines a hand-off
      * moves. A lock that sits next to unrelated hot fields should be padded by its user.
      */
 
+    private static final int TICKET_INC = 2;
+    private static final int KICK = 1;
+
     private volatile int nextTicket;
     private volatile int owner;
+    private volatile Thread parkedNext;
 
     /** Creates an unlocked ticket lock that waits under {@link SpinWait#adaptive()}. */
     public TicketSpinLock() {
@@ -91,11 +113,10 @@ public final class TicketSpinLock extends SpinningLock {
      */
     @Override
     public void lock() {
-        final int ticket = (int) NEXT_TICKET.getAndAdd(this, 1);
-        if ((int) OWNER.getAcquire(this) == ticket) {
-            return;
+        final int ticket = (int) NEXT_TICKET.getAndAdd(this, TICKET_INC) & ~KICK;
+        if ((int) OWNER.getAcquire(this) != ticket) { // acquire: pairs with the store in unlock()
+            waitForTurn(ticket);
         }
-        waitForTurn(ticket);
     }
 
     /**
@@ -105,9 +126,9 @@ public final class TicketSpinLock extends SpinningLock {
      */
     @Override
     public boolean tryLock() {
-        final int served = (int) OWNER.getAcquire(this);
-        return (int) NEXT_TICKET.getVolatile(this) == served
-                && NEXT_TICKET.compareAndSet(this, served, served + 1);
+        final int served = (int) OWNER.getAcquire(this); // acquire: pairs with the store in unlock()
+        final int next = (int) NEXT_TICKET.getVolatile(this);
+        return (next & ~KICK) == served && NEXT_TICKET.compareAndSet(this, next, next + TICKET_INC);
     }
 
     /**
@@ -118,10 +139,14 @@ public final class TicketSpinLock extends SpinningLock {
     @Override
     public void unlock() {
         final int served = (int) OWNER.get(this); // plain: only the holder writes owner
-        if ((int) NEXT_TICKET.getVolatile(this) == served) {
+        if (((int) NEXT_TICKET.getVolatile(this) & ~KICK) == served) {
             throw notHeld("unlock()");
         }
-        OWNER.setRelease(this, served + 1); // release: pairs with getAcquire(owner) in lock()/tryLock()
+        // volatile store: release of the critical section, and StoreLoad before the KICK check (see notes)
+        OWNER.setVolatile(this, served + TICKET_INC);
+        if (((int) NEXT_TICKET.getVolatile(this) & KICK) != 0) {
+            kickNext();
+        }
     }
 
     /**
@@ -131,7 +156,7 @@ public final class TicketSpinLock extends SpinningLock {
      * @return whether the lock is held
      */
     public boolean isLocked() {
-        return (int) OWNER.getVolatile(this) != (int) NEXT_TICKET.getVolatile(this);
+        return outstanding() != 0;
     }
 
     /**
@@ -142,7 +167,7 @@ public final class TicketSpinLock extends SpinningLock {
      * @return whether at least one thread waits for the lock
      */
     public boolean isContended() {
-        return (int) NEXT_TICKET.getVolatile(this) - (int) OWNER.getVolatile(this) > 1;
+        return outstanding() > 1;
     }
 
     /**
@@ -152,34 +177,70 @@ public final class TicketSpinLock extends SpinningLock {
      * @return the number of waiting threads, {@code >= 0}
      */
     public int queueLength() {
-        final int served = (int) OWNER.getVolatile(this);
-        return Math.max(0, (int) NEXT_TICKET.getVolatile(this) - served - 1);
+        return Math.max(0, outstanding() - 1);
     }
 
     @Override
     public String toString() {
-        final int served = (int) OWNER.getVolatile(this);
-        final int outstanding = (int) NEXT_TICKET.getVolatile(this) - served;
+        final int outstanding = outstanding();
         return super.toString() + (outstanding == 0 ? "[Unlocked]" : "[Locked, waiters=" + (outstanding - 1) + "]");
+    }
+
+    /** Tickets taken and not yet released: 0 when free, 1 when held, 1 + waiters when contended. */
+    private int outstanding() {
+        final int served = (int) OWNER.getVolatile(this);
+        return (((int) NEXT_TICKET.getVolatile(this) & ~KICK) - served) / TICKET_INC;
     }
 
     private void waitForTurn(int ticket) {
         final SpinWait spinWait = this.spinWait;
+        int observed = (int) OWNER.getAcquire(this);
         int round = 0;
-        while ((int) OWNER.getAcquire(this) != ticket) { // acquire: pairs with setRelease in unlock()
-            round = spinWait.idle(round);
+        int served;
+        while ((served = (int) OWNER.getAcquire(this)) != ticket) { // acquire: pairs with unlock()
+            if (served != observed) { // the lock made progress: start the spinning phase again
+                observed = served;
+                round = 0;
+            }
+            if (ticket - served == TICKET_INC && spinWait.isParkingRound(round)) {
+                parkAsNextInLine(ticket);
+            } else {
+                round = spinWait.idle(round);
+            }
+        }
+    }
+
+    /** Parks the next thread in line so that unlock() kicks it (the pv ticketlock's lock_spinning path). */
+    private void parkAsNextInLine(int ticket) {
+        final Thread me = Thread.currentThread();
+        PARKED_NEXT.setVolatile(this, me);
+        NEXT_TICKET.getAndBitwiseOr(this, KICK);
+        if ((int) OWNER.getVolatile(this) != ticket) { // volatile: Dekker with unlock(), see notes
+            spinWait.park(this);
+        }
+        PARKED_NEXT.compareAndSet(this, me, null);
+    }
+
+    /** unlock()'s slow path: the next thread in line may be parked (the pv ticketlock's unlock_kick). */
+    private void kickNext() {
+        NEXT_TICKET.getAndBitwiseAnd(this, ~KICK);
+        final Thread parked = (Thread) PARKED_NEXT.getVolatile(this);
+        if (parked != null) {
+            LockSupport.unpark(parked);
         }
     }
 
     // VarHandle mechanics
     private static final VarHandle NEXT_TICKET;
     private static final VarHandle OWNER;
+    private static final VarHandle PARKED_NEXT;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             NEXT_TICKET = lookup.findVarHandle(TicketSpinLock.class, "nextTicket", int.class);
             OWNER = lookup.findVarHandle(TicketSpinLock.class, "owner", int.class);
+            PARKED_NEXT = lookup.findVarHandle(TicketSpinLock.class, "parkedNext", Thread.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

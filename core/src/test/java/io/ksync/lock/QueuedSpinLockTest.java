@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Lock;
 import org.junit.jupiter.api.Test;
 
@@ -108,6 +109,37 @@ class QueuedSpinLockTest extends LockContract {
         }
         assertEquals(threadCount * 1_000L, counter[0]);
         assertEquals(0, lock.word());
+    }
+
+    /** Parks at the first round for a minute: a waiter that is not kicked on hand-off fails the test bound. */
+    static final SpinWait PARK_AT_ONCE = SpinWait.adaptive(0, 0, 0, TimeUnit.SECONDS.toNanos(60));
+
+    @Test
+    void parkedPendingWaiterAndQueuedWaitersAreKickedOnHandOff() throws Exception {
+        QueuedSpinLock lock = new QueuedSpinLock(PARK_AT_ONCE);
+        List<String> order = new CopyOnWriteArrayList<>();
+        lock.lock();
+        Future<?> a = threads.submit(() -> takeAndRecord(lock, order, "A"));
+        awaitCondition("A is pending and parked", () -> (lock.word() & QueuedSpinLock.PENDING_MASK) != 0
+                && (lock.word() & QueuedSpinLock.SLOW_VAL) != 0);
+        Future<?> b = threads.submit(() -> takeAndRecord(lock, order, "B"));
+        awaitCondition("B is queued", () -> (lock.word() & QueuedSpinLock.TAIL_MASK) != 0);
+        final int tailOfB = lock.word() & QueuedSpinLock.TAIL_MASK;
+        Future<?> c = threads.submit(() -> takeAndRecord(lock, order, "C"));
+        awaitCondition("C is queued behind B", () -> (lock.word() & QueuedSpinLock.TAIL_MASK) != tailOfB);
+        lock.unlock();
+        // Each of A (pending), B (queue head, parked on the word) and C (parked on its node) must be woken
+        // by its predecessor's release long before its one-minute park would end.
+        get(a);
+        get(b);
+        get(c);
+        assertEquals(List.of("A", "B", "C"), order);
+        assertEquals(0, lock.word());
+    }
+
+    @Test
+    void kickedWaitersKeepALongContendedRunMoving() throws Exception {
+        mutualExclusion(new QueuedSpinLock(PARK_AT_ONCE), false, 3, 2_000);
     }
 
     @Test

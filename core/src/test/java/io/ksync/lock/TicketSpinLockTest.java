@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.Lock;
 import org.junit.jupiter.api.Test;
 
@@ -53,7 +56,7 @@ class TicketSpinLockTest extends LockContract {
     @Test
     void ticketsWrapAroundSafely() {
         // 2^32 acquisitions are too many to reach the overflow honestly: start the counters just below it.
-        TicketSpinLock nearWrap = TicketSpinLockTest.startingAt(Integer.MAX_VALUE - 2);
+        TicketSpinLock nearWrap = TicketSpinLockTest.startingAt(Integer.MAX_VALUE - 5); // tickets are even
         for (int i = 0; i < 6; i++) {
             assertFalse(nearWrap.isLocked());
             nearWrap.lock();
@@ -62,6 +65,32 @@ class TicketSpinLockTest extends LockContract {
             nearWrap.unlock();
         }
         assertThrows(IllegalMonitorStateException.class, nearWrap::unlock);
+    }
+
+    @Test
+    void parkedNextInLineIsKickedOnUnlock() throws Exception {
+        // Parks at the first round for a minute: only unlock()'s kick can wake the waiter within the bound.
+        TicketSpinLock lock = new TicketSpinLock(SpinWait.adaptive(0, 0, 0, TimeUnit.SECONDS.toNanos(60)));
+        for (int i = 0; i < 50; i++) {
+            AtomicReference<Thread> waiterThread = new AtomicReference<>();
+            lock.lock();
+            Future<?> waiter = threads.submit(() -> {
+                waiterThread.set(Thread.currentThread());
+                lock.lock();
+                lock.unlock();
+            });
+            awaitCondition("the waiter parks", () -> waiterThread.get() != null
+                    && LockSupport.getBlocker(waiterThread.get()) == lock);
+            lock.unlock();
+            get(waiter);
+        }
+        assertFalse(lock.isLocked());
+    }
+
+    @Test
+    void twoThreadsHandingOffThroughKicksNeverStall() throws Exception {
+        mutualExclusion(new TicketSpinLock(SpinWait.adaptive(0, 0, 0, TimeUnit.SECONDS.toNanos(60))), false, 2,
+                5_000);
     }
 
     @Test
