@@ -127,9 +127,10 @@ public final class Barriers {
      * keeps its smp_mb__{before,after}_atomic call sites and the reason for them. If the RMW they accompany
      * is a weaker mode (Plain, Acquire, Release, weakCompareAndSet*), fullFence() is the right call instead.
      *
-     * The mappings are checked by the jcstress litmus tests in stress/ (io.ksync.stress.atomic: MP, SB, LB,
-     * each with a busted variant without the fence); the JUnit tests exercise the same shapes through these
-     * methods, a smoke test rather than a proof.
+     * The mappings are checked by the jcstress litmus tests in stress/ (io.ksync.stress.atomic: MP, SB, LB):
+     * with the barriers the weak outcome is forbidden; each shape's Plain variant, without them, shows the
+     * weak outcome is allowed (and C2 produces it even on x86), and io.ksync.stress.busted.SBWithoutFullFence
+     * must fail. The JUnit tests exercise the same shapes through these methods, a smoke test, not a proof.
      */
 
     private Barriers() {

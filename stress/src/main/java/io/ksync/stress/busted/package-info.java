@@ -1,0 +1,11 @@
+/**
+ * Busted controls, in the spirit of the kernel's locktorture {@code lock_busted}: deliberately broken
+ * implementations, each run through the same shape as a real test, with the outcome the bug produces declared
+ * {@code FORBIDDEN}. Every test here must FAIL: {@code stress/run-quick.sh} runs this package apart from the real
+ * suite and fails if any of them passes, because a harness that cannot catch a broken lock proves nothing about a
+ * correct one. Only bugs that x86 (TSO) exposes reliably are used: a missing atomic read-modify-write, a missing
+ * retry check or odd count, a writer that modifies the copy readers use, and store buffering without a full fence.
+ * A missing acquire or release alone (message passing, load buffering) is invisible on x86 and would make a
+ * control that passes there.
+ */
+package io.ksync.stress.busted;

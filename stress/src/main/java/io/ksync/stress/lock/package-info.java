@@ -1,0 +1,6 @@
+/**
+ * jcstress tests for {@code io.ksync.lock}: mutual exclusion and visibility of the spinning locks (through
+ * {@code lock()}, {@code tryLock()}, the interruptible and timed forms and the {@code ReadWriteLock} views), and the
+ * sequence locks' promise that a read accepted by {@code readRetry} is never torn.
+ */
+package io.ksync.stress.lock;
