@@ -15,7 +15,10 @@ import java.util.concurrent.locks.LockSupport;
  * itself; further contenders join an MCS queue of per-thread nodes and each spins on its <em>own</em> node,
  * so a hand-off moves one cache line to one waiter instead of invalidating every waiter's copy. Queued
  * threads acquire the lock in FIFO order; the pending waiter and a thread arriving at the instant the lock is
- * released may overtake the queue, as in the kernel.
+ * released may overtake the queue, as in the kernel. One more exception, from the kernel's paravirtual
+ * qspinlock: when the thread whose turn it is has parked (its {@link SpinWait} policy gave up spinning) and
+ * is being woken, a running thread may take the lock in the meantime instead of leaving it idle for the
+ * wake-up. Without that, a machine with more runnable threads than cores would pay a wake-up per hand-off.
  *
  * <p>Memory effects: actions before {@link #unlock()} happen-before the actions after the next successful
  * acquisition. The lock path allocates nothing: each thread owns one queue node for its whole life (see
@@ -58,6 +61,7 @@ public final class QueuedSpinLock extends SpinningLock {
      * written (tail, pending, locked) as in the kernel, '*' meaning any value.
      *
      *   fast path:            0,0,0 -> 0,0,1                          lock()
+     *   steal:                *,*,0 -> *,*,1 while the next owner is parked    trySteal()
      *   pending path:         0,0,1 -> 0,1,1 -> (wait) 0,1,0 -> 0,0,1 lockSlowpath()
      *   queue path:           *,*,* -> n,*,* (join) ... head: wait for *,0,0, then
      *                         n,0,0 -> 0,0,1 (we are the only node)  or  *,0,0 -> *,0,1 and hand the queue
@@ -67,15 +71,16 @@ public final class QueuedSpinLock extends SpinningLock {
      * Ordering, access by access (the kernel's _acquire/_release suffixes map to the same VarHandle modes):
      * - fast path: compareAndExchangeAcquire; acquire pairs with the release in unlock().
      * - pending path: getAndBitwiseOrAcquire sets pending; then getAcquire spins until locked == 0 (pairs with
-     *   unlock's release); then getAndAdd(-PENDING + LOCKED) takes the lock (volatile RMW: nobody else can
-     *   take it meanwhile, every other path waits for pending == 0).
+     *   unlock's release); then a CAS clears pending and sets locked. The kernel can do that step with a plain
+     *   store because nobody else sets the locked byte while pending is set; here a stealer may (only while
+     *   we are parked), so the claim is a CAS that fails, and waits again, if the lock was stolen.
      * - queue path: reset() writes our node plainly; the tail exchange is a volatile CAS, so the reset is
      *   visible to the successor that reads our id from the word. We link ourselves behind the predecessor
      *   with setRelease and it hands the head to us with setRelease on our node's locked field, which we read
      *   with getAcquire. As head we read the word with getAcquire until locked and pending are both 0 (pairs
-     *   with unlock's release), then claim it by CAS or, when others queued behind us, by an atomic OR of the
-     *   locked byte (the kernel's byte store; Java cannot store into part of an int atomically, and others
-     *   may be changing the tail).
+     *   with unlock's release), then claim it by CAS: of the whole word when we are the last node, else of the
+     *   locked byte (the kernel's set_locked byte store; Java cannot store into part of an int, others may be
+     *   changing the tail, and a stealer may have set the byte first).
      * - unlock: getAndBitwiseAnd clears the locked byte; it orders the critical section before the hand-off.
      *   It returns the old word, so an unlock of an unlocked lock is detected without changing anything, and a
      *   SLOW_VAL in it sends unlock to its slow path at no cost to the fast one.
@@ -92,6 +97,11 @@ public final class QueuedSpinLock extends SpinningLock {
      *   registration that preceded the CAS.
      * Parks stay bounded by the policy's park time, so a stale or missed kick costs one round at most; an
      * unpark of a thread that has already moved on is a harmless spurious wake-up.
+     * - lock stealing (pv_hybrid_queued_unfair_trylock): while parkedPending (when pending is set) or
+     *   parkedHead (otherwise) is non-null, the next owner is parked or waking up; a thread entering the slow
+     *   path then CASes the locked byte in, if it is clear, instead of queueing. The waiter clears its slot as
+     *   soon as it wakes, so it is never robbed while it spins; a stealer that holds the lock when the waiter
+     *   parks again finds SLOW_VAL at its unlock and kicks it.
      *
      * Differences from the kernel, each forced by the JVM: one MCS node per thread instead of four per CPU
      * (see McsNode); the node registry's id instead of (cpu, idx) in the tail; waiting under a SpinWait
@@ -238,6 +248,10 @@ public final class QueuedSpinLock extends SpinningLock {
      * @param word the value the fast path's CAS found instead of 0
      */
     private void lockSlowpath(int word) {
+        // The thread the lock goes to next is parked: take it while that thread wakes up (lock stealing).
+        if (trySteal()) {
+            return;
+        }
         // A pending waiter is being handed the lock (0,1,0 -> 0,0,1): wait a bounded time for it to finish.
         if (word == PENDING_VAL) {
             for (int loops = PENDING_LOOPS; loops > 0 && word == PENDING_VAL; loops--) {
@@ -260,20 +274,52 @@ public final class QueuedSpinLock extends SpinningLock {
             queue();
             return;
         }
-        // 0,1,1 -> *,1,0: we are pending; wait for the owner to go. acquire: pairs with unlock()'s release.
-        if ((word & LOCKED_MASK) != 0) {
-            final SpinWait spinWait = this.spinWait;
-            int round = 0;
-            while (((int) VAL.getAcquire(this) & LOCKED_MASK) != 0) {
-                if (spinWait.isParkingRound(round)) {
-                    parkUntilUnlocked(PARKED_PENDING);
-                } else {
-                    round = spinWait.idle(round);
+        // 0,1,1 -> *,1,0: we are pending; wait for the owner to go (acquire: pairs with unlock()), then
+        // *,1,0 -> *,0,1: clear pending and set locked in one CAS; it fails if the tail moved, or if a
+        // stealer took the lock while we were parked, and then we wait again.
+        final SpinWait spinWait = this.spinWait;
+        int round = 0;
+        for (;;) {
+            word = (int) VAL.getAcquire(this);
+            if ((word & LOCKED_MASK) == 0) {
+                if (VAL.compareAndSet(this, word, word - PENDING_VAL + LOCKED_VAL)) {
+                    return;
                 }
+            } else if (spinWait.isParkingRound(round)) {
+                parkUntilUnlocked(PARKED_PENDING);
+            } else {
+                round = spinWait.idle(round);
             }
         }
-        // *,1,0 -> *,0,1: clear pending, set locked, in one atomic step (others may change the tail).
-        VAL.getAndAdd(this, LOCKED_VAL - PENDING_VAL);
+    }
+
+    /**
+     * Takes the lock out of turn when its locked byte is clear and the thread it would go to next (the
+     * pending waiter, else the queue head) is parked; or takes a free lock, as {@link #tryLock()}. The
+     * kernel's pv_hybrid_queued_unfair_trylock: a FIFO hand-off to a thread that is not running costs a whole
+     * wake-up, so while one is under way, a running thread may use the lock. The parked thread finds the lock
+     * taken when it wakes, waits (spinning first, so nobody steals from it meanwhile) and is kicked by the
+     * stealer's unlock if it parks again.
+     *
+     * @return whether the lock was acquired
+     */
+    private boolean trySteal() {
+        int word = (int) VAL.getVolatile(this);
+        while ((word & LOCKED_MASK) == 0) {
+            final Object next = (word & PENDING_MASK) != 0 ? PARKED_PENDING.getVolatile(this)
+                    : (word & TAIL_MASK) != 0 ? PARKED_HEAD.getVolatile(this)
+                    : this; // free: nobody to steal from
+            if (next == null) {
+                return false;
+            }
+            // *,*,0 -> *,*,1; volatile CAS: acquire pairs with unlock()
+            final int witness = (int) VAL.compareAndExchange(this, word, word | LOCKED_VAL);
+            if (witness == word) {
+                return true;
+            }
+            word = witness;
+        }
+        return false;
     }
 
     /** The MCS queue part of the slow path. */
@@ -285,8 +331,9 @@ public final class QueuedSpinLock extends SpinningLock {
         }
         final int tail = node.id << TAIL_OFFSET;
         node.reset();
-        // The lock may have become free while we got here: take it without queueing.
-        if (tryLock()) {
+        // The lock may have become free, or its next owner may be parked, while we got here: take it without
+        // queueing (queued_spin_trylock, or pv_queued_spin_steal_lock).
+        if (trySteal()) {
             return;
         }
         // Publish our node as the tail; the volatile CAS publishes reset() to whoever reads our id.
@@ -306,27 +353,33 @@ public final class QueuedSpinLock extends SpinningLock {
             }
             next = node.getNextAcquire(); // a successor may have linked already
         }
-        // We are the queue head: wait for the owner and the pending waiter to go (acquire: pairs with unlock).
+        // We are the queue head: wait for the owner and the pending waiter to go (acquire: pairs with unlock),
+        // then claim the lock by CAS: a stealer may set the locked byte between our read and our write.
         int word;
         int round = 0;
-        while (((word = (int) VAL.getAcquire(this)) & LOCKED_PENDING_MASK) != 0) {
-            if (spinWait.isParkingRound(round)) {
-                parkUntilUnlocked(PARKED_HEAD);
-            } else {
-                round = spinWait.idle(round);
+        for (;;) {
+            while (((word = (int) VAL.getAcquire(this)) & LOCKED_PENDING_MASK) != 0) {
+                if (spinWait.isParkingRound(round)) {
+                    parkUntilUnlocked(PARKED_HEAD);
+                } else {
+                    round = spinWait.idle(round);
+                }
+            }
+            if ((word & TAIL_MASK) == tail) {
+                // n,0,0 -> 0,0,1: we are the last node, so the queue empties with the claim.
+                if (VAL.compareAndSet(this, word, LOCKED_VAL)) {
+                    return;
+                }
+            } else if (VAL.compareAndSet(this, word, word | LOCKED_VAL)) {
+                break; // *,*,0 -> *,*,1: others queued behind us
             }
         }
-        // n,0,0 -> 0,0,1: we are the last node, so the queue empties with the claim.
-        if ((word & TAIL_MASK) == tail && VAL.compareAndSet(this, word, LOCKED_VAL)) {
-            return;
-        }
-        // *,*,0 -> *,*,1: others queued behind us. Nobody else can take the lock now: arrivals see the tail
-        // and queue, and pending is 0, so only we set the locked byte.
-        VAL.getAndBitwiseOr(this, LOCKED_VAL);
         if (next == null) {
             round = 0;
-            while ((next = node.getNextAcquire()) == null) { // the successor is between its exchange and link
-                round = spinWait.idle(round);
+            // The successor is between its tail exchange and its link. We hold the lock meanwhile, so we never
+            // park here: nothing would wake us when the link lands.
+            while ((next = node.getNextAcquire()) == null) {
+                round = spinWait.idleWithoutParking(round);
             }
         }
         next.handOff();

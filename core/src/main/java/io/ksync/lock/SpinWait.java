@@ -162,6 +162,22 @@ public final class SpinWait {
     }
 
     /**
+     * Waits once as {@link #idle(int)} does, but yields where it would park: for a wait that nothing could
+     * cut short by an unpark, and that the waiter cannot afford to prolong, such as a lock holder waiting
+     * for a successor to finish linking itself into a queue.
+     *
+     * @param round the round this wait has reached, {@code >= 0}, from the previous call or 0
+     * @return the round to pass next time
+     */
+    public int idleWithoutParking(int round) {
+        if (isParkingRound(round)) {
+            Thread.yield();
+            return round;
+        }
+        return idle(round);
+    }
+
+    /**
      * Tells whether {@link #idle(int)} would park at {@code round}. A waiter that another thread can wake
      * (a lock whose release kicks a parked successor) checks this first, publishes that it is about to
      * park, re-checks its condition and then calls {@link #park(Object)} instead of {@link #idle(int)}.

@@ -46,47 +46,47 @@ public final class TicketSpinLock extends SpinningLock {
     /*
      * Implementation notes.
      *
-     * State: two free-running 32-bit counters that move in steps of TICKET_INC (2), compared by difference
-     * so that they wrap safely, plus the kernel's paravirtual ticketlock "slow path" flag in bit 0 of
-     * nextTicket (TICKET_SLOWPATH_FLAG in arch/x86/include/asm/spinlock.h of Linux 3.12-4.1):
+     * State: two free-running 32-bit counters, compared by difference so that they wrap safely, and the slot
+     * in which the next thread in line announces that it parked (the kernel's paravirtual ticketlock kept the
+     * same information in a per-CPU lock_waiting record, arch/x86/kernel/kvm.c of Linux 3.12-4.1):
      *
-     *     nextTicket   | ticket the next lock() takes (31 bits) | KICK |   written by lockers (getAndAdd 2)
-     *                                                                      and by a parking waiter (OR KICK)
-     *     owner        | ticket being served (31 bits)          |  0   |   written by the holder only
-     *     parkedNext   the waiter that set KICK (a Thread)                 written by that waiter
+     *     nextTicket   the ticket the next lock() takes     written by lockers (getAndAdd)
+     *     owner        the ticket being served              written by the holder only (unlock)
+     *     parkedNext   the parked next-in-line thread       set by that thread (CAS from null), cleared by it
      *
-     *     unlocked  <=>  (nextTicket & ~KICK) == owner
-     *     waiters        ((nextTicket & ~KICK) - owner) / 2 - 1   (when locked)
+     *     unlocked  <=>  nextTicket == owner
+     *     waiters        nextTicket - owner - 1 (when locked)
      *
-     * lock():   t = getAndAdd(nextTicket, 2) & ~KICK   volatile RMW: takes a unique ticket
+     * lock():   t = getAndAdd(nextTicket, 1)           volatile RMW: takes a unique ticket
      *           while (getAcquire(owner) != t) wait    acquire: pairs with the store in unlock(); the holder's
      *                                                  critical section happens-before ours
-     * unlock(): setVolatile(owner, owner + 2)          release for the critical section, and the StoreLoad
-     *           if (getVolatile(nextTicket) & KICK)    fence of Dekker's pattern with a parking waiter:
-     *               clear KICK, unpark(parkedNext)
-     *   parking waiter (next in line only):  setVolatile(parkedNext, me); getAndBitwiseOr(nextTicket, KICK);
-     *                                        if (getVolatile(owner) != t) park
+     * unlock(): setVolatile(owner, owner + 1)          release for the critical section, and the StoreLoad
+     *           p = getVolatile(parkedNext)            fence of Dekker's pattern with a parking waiter;
+     *           if (p != null) unpark(p)               one more load (same line, usually null) on the fast path
+     *   parking waiter (next in line only):  CAS(parkedNext, null, me); if (getVolatile(owner) != t) park;
+     *                                        CAS(parkedNext, me, null)
      *   Volatile accesses are sequentially consistent, so either the waiter sees its turn before parking or
-     *   the unlocker sees KICK (and parkedNext) after its store and unparks it. KICK may outlive the wait
-     *   that set it (the waiter found its turn after setting it); a stale KICK costs one harmless unpark.
-     * tryLock(): o = getAcquire(owner); n = getVolatile(nextTicket); CAS(nextTicket, n, n + 2) if
-     *           (n & ~KICK) == o. Succeeds only if nextTicket was still n: owner is monotonic and never
-     *           passes nextTicket, so owner was still o, the lock was free, and we took the ticket served.
+     *   the unlocker sees the registration after its store, and unparks it. Registration is a CAS from null,
+     *   never a plain store: a thread that read a stale owner may believe it is next when it is already being
+     *   served, and a plain store of its own name would erase the registration of the real next thread, which
+     *   would then sleep through its turn. A waiter that finds the slot taken yields and tries again; the
+     *   stale registrant clears the slot within a few instructions.
+     * tryLock(): o = getAcquire(owner); CAS(nextTicket, o, o + 1)
+     *           Succeeds only if nextTicket == o at the CAS. owner is monotonic and owner <= nextTicket, so
+     *           owner was still o then: the lock was free, and we took ticket o which is being served.
      *
-     * Waiting. Only the next thread in line may park with a kick: it is the one a hand-off needs running. A
+     * Waiting. Only the next thread in line parks with a kick: it is the one a hand-off needs running. A
      * waiter further back restarts its SpinWait rounds whenever the owner moves (the lock is making progress,
      * so it will soon be next); it reaches the yield and park phases only when the lock has made no progress
      * for a whole spinning phase, which is the case SpinWait exists for: a holder (or next in line) that has
-     * lost its core. Without the restart, waiters that had parked once would be asleep when their turn came,
-     * and every hand-off would cost a park: a convoy that never dissolves.
+     * lost its core. Such a waiter parks unannounced and wakes by its policy's bound, so a hand-off to it can
+     * cost up to one park; QueuedSpinLock, whose every waiter is kicked and whose lock can be stolen from a
+     * parked waiter, is the better lock when threads may outnumber cores.
      *
      * The two counters share one cache line on purpose, like the kernel's single word: they always move
      * between CPUs together (a hand-off reads both), and padding them apart would double the lines a hand-off
      * moves. A lock that sits next to unrelated hot fields should be padded by its user.
      */
-
-    private static final int TICKET_INC = 2;
-    private static final int KICK = 1;
 
     private volatile int nextTicket;
     private volatile int owner;
@@ -113,7 +113,7 @@ public final class TicketSpinLock extends SpinningLock {
      */
     @Override
     public void lock() {
-        final int ticket = (int) NEXT_TICKET.getAndAdd(this, TICKET_INC) & ~KICK;
+        final int ticket = (int) NEXT_TICKET.getAndAdd(this, 1);
         if ((int) OWNER.getAcquire(this) != ticket) { // acquire: pairs with the store in unlock()
             waitForTurn(ticket);
         }
@@ -127,8 +127,8 @@ public final class TicketSpinLock extends SpinningLock {
     @Override
     public boolean tryLock() {
         final int served = (int) OWNER.getAcquire(this); // acquire: pairs with the store in unlock()
-        final int next = (int) NEXT_TICKET.getVolatile(this);
-        return (next & ~KICK) == served && NEXT_TICKET.compareAndSet(this, next, next + TICKET_INC);
+        return (int) NEXT_TICKET.getVolatile(this) == served
+                && NEXT_TICKET.compareAndSet(this, served, served + 1);
     }
 
     /**
@@ -139,13 +139,14 @@ public final class TicketSpinLock extends SpinningLock {
     @Override
     public void unlock() {
         final int served = (int) OWNER.get(this); // plain: only the holder writes owner
-        if (((int) NEXT_TICKET.getVolatile(this) & ~KICK) == served) {
+        if ((int) NEXT_TICKET.getVolatile(this) == served) {
             throw notHeld("unlock()");
         }
-        // volatile store: release of the critical section, and StoreLoad before the KICK check (see notes)
-        OWNER.setVolatile(this, served + TICKET_INC);
-        if (((int) NEXT_TICKET.getVolatile(this) & KICK) != 0) {
-            kickNext();
+        // volatile store: release of the critical section, and StoreLoad before reading parkedNext (see notes)
+        OWNER.setVolatile(this, served + 1);
+        final Thread parked = (Thread) PARKED_NEXT.getVolatile(this);
+        if (parked != null) {
+            LockSupport.unpark(parked); // the pv ticketlock's unlock_kick
         }
     }
 
@@ -189,7 +190,7 @@ public final class TicketSpinLock extends SpinningLock {
     /** Tickets taken and not yet released: 0 when free, 1 when held, 1 + waiters when contended. */
     private int outstanding() {
         final int served = (int) OWNER.getVolatile(this);
-        return (((int) NEXT_TICKET.getVolatile(this) & ~KICK) - served) / TICKET_INC;
+        return (int) NEXT_TICKET.getVolatile(this) - served;
     }
 
     private void waitForTurn(int ticket) {
@@ -202,7 +203,7 @@ public final class TicketSpinLock extends SpinningLock {
                 observed = served;
                 round = 0;
             }
-            if (ticket - served == TICKET_INC && spinWait.isParkingRound(round)) {
+            if (ticket - served == 1 && spinWait.isParkingRound(round)) {
                 parkAsNextInLine(ticket);
             } else {
                 round = spinWait.idle(round);
@@ -213,21 +214,14 @@ public final class TicketSpinLock extends SpinningLock {
     /** Parks the next thread in line so that unlock() kicks it (the pv ticketlock's lock_spinning path). */
     private void parkAsNextInLine(int ticket) {
         final Thread me = Thread.currentThread();
-        PARKED_NEXT.setVolatile(this, me);
-        NEXT_TICKET.getAndBitwiseOr(this, KICK);
+        if (!PARKED_NEXT.compareAndSet(this, null, me)) {
+            Thread.yield(); // a stale registrant still holds the slot: it clears it at once (see notes)
+            return;
+        }
         if ((int) OWNER.getVolatile(this) != ticket) { // volatile: Dekker with unlock(), see notes
             spinWait.park(this);
         }
         PARKED_NEXT.compareAndSet(this, me, null);
-    }
-
-    /** unlock()'s slow path: the next thread in line may be parked (the pv ticketlock's unlock_kick). */
-    private void kickNext() {
-        NEXT_TICKET.getAndBitwiseAnd(this, ~KICK);
-        final Thread parked = (Thread) PARKED_NEXT.getVolatile(this);
-        if (parked != null) {
-            LockSupport.unpark(parked);
-        }
     }
 
     // VarHandle mechanics

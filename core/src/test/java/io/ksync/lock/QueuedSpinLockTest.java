@@ -111,8 +111,8 @@ class QueuedSpinLockTest extends LockContract {
         assertEquals(0, lock.word());
     }
 
-    /** Parks at the first round for a minute: a waiter that is not kicked on hand-off fails the test bound. */
-    static final SpinWait PARK_AT_ONCE = SpinWait.adaptive(0, 0, 0, TimeUnit.SECONDS.toNanos(60));
+    /** Parks at the first round for ten minutes: a waiter not kicked on hand-off fails the test bound. */
+    static final SpinWait PARK_AT_ONCE = SpinWait.adaptive(0, 0, 0, TimeUnit.MINUTES.toNanos(10));
 
     @Test
     void parkedPendingWaiterAndQueuedWaitersAreKickedOnHandOff() throws Exception {
@@ -129,7 +129,7 @@ class QueuedSpinLockTest extends LockContract {
         awaitCondition("C is queued behind B", () -> (lock.word() & QueuedSpinLock.TAIL_MASK) != tailOfB);
         lock.unlock();
         // Each of A (pending), B (queue head, parked on the word) and C (parked on its node) must be woken
-        // by its predecessor's release long before its one-minute park would end.
+        // by its predecessor's release long before its ten-minute park would end.
         get(a);
         get(b);
         get(c);
@@ -139,7 +139,7 @@ class QueuedSpinLockTest extends LockContract {
 
     @Test
     void kickedWaitersKeepALongContendedRunMoving() throws Exception {
-        mutualExclusion(new QueuedSpinLock(PARK_AT_ONCE), false, 3, 2_000);
+        mutualExclusion(new QueuedSpinLock(PARK_AT_ONCE), false, 3, 5_000);
     }
 
     @Test

@@ -56,7 +56,7 @@ class TicketSpinLockTest extends LockContract {
     @Test
     void ticketsWrapAroundSafely() {
         // 2^32 acquisitions are too many to reach the overflow honestly: start the counters just below it.
-        TicketSpinLock nearWrap = TicketSpinLockTest.startingAt(Integer.MAX_VALUE - 5); // tickets are even
+        TicketSpinLock nearWrap = TicketSpinLockTest.startingAt(Integer.MAX_VALUE - 2);
         for (int i = 0; i < 6; i++) {
             assertFalse(nearWrap.isLocked());
             nearWrap.lock();
@@ -69,8 +69,8 @@ class TicketSpinLockTest extends LockContract {
 
     @Test
     void parkedNextInLineIsKickedOnUnlock() throws Exception {
-        // Parks at the first round for a minute: only unlock()'s kick can wake the waiter within the bound.
-        TicketSpinLock lock = new TicketSpinLock(SpinWait.adaptive(0, 0, 0, TimeUnit.SECONDS.toNanos(60)));
+        // Parks at the first round for ten minutes: only unlock()'s kick can wake the waiter within the bound.
+        TicketSpinLock lock = new TicketSpinLock(QueuedSpinLockTest.PARK_AT_ONCE);
         for (int i = 0; i < 50; i++) {
             AtomicReference<Thread> waiterThread = new AtomicReference<>();
             lock.lock();
@@ -89,7 +89,7 @@ class TicketSpinLockTest extends LockContract {
 
     @Test
     void twoThreadsHandingOffThroughKicksNeverStall() throws Exception {
-        mutualExclusion(new TicketSpinLock(SpinWait.adaptive(0, 0, 0, TimeUnit.SECONDS.toNanos(60))), false, 2,
+        mutualExclusion(new TicketSpinLock(QueuedSpinLockTest.PARK_AT_ONCE), false, 2,
                 5_000);
     }
 
