@@ -42,15 +42,19 @@ public final class SpinWait {
      * the same round, so the counter never overflows in a long wait. The pure policy is marked by
      * spinRounds == Integer.MAX_VALUE and makes one pause a round without counting.
      *
-     * Defaults, from the costs measured on the 2-core development machine (DESIGN.md 2): one
-     * Thread.onSpinWait() is about 25 ns there (PAUSE on recent x86 is ~140 cycles), so the spin phase
-     * (1 + 2 + 4 + 8 + 16 + 27 * 16 pauses) lasts about 12 us: several times a typical spinlock critical
-     * section, about two context switches. Linux rounds a parkNanos of 50 us up to its timer slack, so a
-     * parked waiter wakes roughly every 100 us: negligible CPU, and a bounded extra latency only for waits
-     * that have already lasted far longer than any critical section a spinlock should protect.
+     * Defaults, from the costs measured on the 2-core development machine (DESIGN.md 2, and a tight loop
+     * here): one Thread.onSpinWait() is 25-45 ns there (PAUSE on recent x86 is ~140 cycles), so the spin phase
+     * (1 + 2 + 4 + 8 + 28 * 16 = 463 pauses) lasts 12-20 us: many typical spinlock critical sections, about
+     * the median (8 us) to 90th percentile (16 us) latency of waking a parked thread there. JMH on that machine
+     * chose it among 12, 32 and 128 rounds: 128 rounds made oversubscribed spinlocks 4x slower (waiters burn
+     * what the descheduled holder needs), 12 rounds made two threads handing a lock back and forth with work
+     * between acquisitions 3x slower (a waiter parks, and each hand-off pays a wake-up). Linux rounds a
+     * parkNanos of 50 us up to its timer slack, so a waiter that nobody kicks wakes roughly every 100 us:
+     * negligible CPU, and a bounded extra latency only for waits that have already lasted far longer than
+     * any critical section a spinlock should protect.
      */
 
-    private static final int DEFAULT_SPIN_ROUNDS = 128;
+    private static final int DEFAULT_SPIN_ROUNDS = 32;
     private static final int DEFAULT_MAX_BACKOFF_SHIFT = 4;
     private static final int DEFAULT_YIELD_ROUNDS = 8;
     private static final long DEFAULT_PARK_NANOS = 50_000L;
@@ -73,7 +77,7 @@ public final class SpinWait {
     }
 
     /**
-     * Returns the default policy: spin with backoff for about ten microseconds, then yield, then park
+     * Returns the default policy: spin with backoff for 12-20 microseconds, then yield, then park
      * briefly each round. Right for threads that share cores with others, which on the JVM is nearly all.
      *
      * @return the shared adaptive policy
