@@ -81,9 +81,11 @@ public final class QueuedSpinLock extends SpinningLock {
      *   with unlock's release), then claim it by CAS: of the whole word when we are the last node, else of the
      *   locked byte (the kernel's set_locked byte store; Java cannot store into part of an int, others may be
      *   changing the tail, and a stealer may have set the byte first).
-     * - unlock: getAndBitwiseAnd clears the locked byte; it orders the critical section before the hand-off.
-     *   It returns the old word, so an unlock of an unlocked lock is detected without changing anything, and a
-     *   SLOW_VAL in it sends unlock to its slow path at no cost to the fast one.
+     * - unlock: a plain check of the locked bit (our own line) rejects an unlock of an unlocked lock before
+     *   anything changes; then getAndAdd(-LOCKED_VAL), one lock xadd (a getAndBitwiseAnd is a CAS loop on
+     *   x86, measurably slower), orders the critical section before the hand-off. A SLOW_VAL in the old word
+     *   sends unlock to its slow path at no cost to the fast one; until that path clears SLOW_VAL the byte
+     *   stays non-zero, so nobody takes the lock before the kick is on its way.
      *
      * Parking and kicks (the kernel's paravirtual qspinlock, kernel/locking/qspinlock_paravirt.h). A waiter
      * that its SpinWait policy sends to park must be woken when its turn comes, or every hand-off to a parked
@@ -185,19 +187,21 @@ public final class QueuedSpinLock extends SpinningLock {
      */
     @Override
     public void unlock() {
-        // *,*,1 -> *,*,0; volatile RMW: release orders the critical section before the hand-off, and the
-        // parked waiters' registrations (volatile stores before their CAS of SLOW_VAL) are visible after it
-        final int old = (int) VAL.getAndBitwiseAnd(this, ~LOCKED_MASK);
-        if ((old & LOCKED_MASK) != LOCKED_VAL) {
-            unlockSlowpath(old);
+        if (((int) VAL.getOpaque(this) & LOCKED_VAL) == 0) { // the holder's own line: an L1 hit
+            throw notHeld("unlock()");
+        }
+        // *,*,1 -> *,*,0; volatile RMW (one lock xadd): release orders the critical section before the
+        // hand-off, and the parked waiters' registrations (volatile stores before their CAS of SLOW_VAL) are
+        // visible after it. With SLOW_VAL set the byte is still non-zero: the lock stays held until
+        // unlockSlowpath clears it.
+        if (((int) VAL.getAndAdd(this, -LOCKED_VAL) & SLOW_VAL) != 0) {
+            unlockSlowpath();
         }
     }
 
-    /** A waiter on the word parked (the kernel's __pv_queued_spin_unlock_slowpath), or nothing was held. */
-    private void unlockSlowpath(int old) {
-        if ((old & LOCKED_VAL) == 0) {
-            throw notHeld("unlock()");
-        }
+    /** A waiter on the word parked: release the lock and kick it (__pv_queued_spin_unlock_slowpath). */
+    private void unlockSlowpath() {
+        VAL.getAndBitwiseAnd(this, ~SLOW_VAL);
         final Thread pending = (Thread) PARKED_PENDING.getVolatile(this);
         if (pending != null) {
             LockSupport.unpark(pending);
