@@ -3,10 +3,11 @@
  *
  * <p>Epoch-based and quiescent-state-based RCU domains, sleepable RCU, RCU-protected references and
  * collections, and deferred reclamation of resources the garbage collector does not manage. See
- * {@link io.ksync.rcu} for what the package holds and what is still to come.
+ * {@code io.ksync.rcu} for what the package holds and what is still to come.
  */
 module io.ksync.rcu {
     requires transitive io.ksync.core;
 
-    exports io.ksync.rcu;
+    // io.ksync.rcu: exported with its first class (javac refuses to export a package
+    // that holds only its package-info.java).
 }

@@ -3,11 +3,11 @@
  * {@code kernel/workqueue.c}).
  *
  * <p>Softirq vectors, tasklets, concurrency-managed workqueues, delayed work and kthreads. See
- * {@link io.ksync.softirq} and {@link io.ksync.workqueue} for what is there and what is still to come.
+ * {@code io.ksync.softirq} and {@code io.ksync.workqueue} for what is there and what is still to come.
  */
 module io.ksync.workqueue {
     requires transitive io.ksync.core;
 
-    exports io.ksync.softirq;
-    exports io.ksync.workqueue;
+    // io.ksync.softirq, io.ksync.workqueue: exported with its first class (javac refuses to export a package
+    // that holds only its package-info.java).
 }
