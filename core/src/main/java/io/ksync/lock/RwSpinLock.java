@@ -84,6 +84,12 @@ public abstract class RwSpinLock implements ReadWriteLock {
      *
      * The transient biases of readers that back off are why every update of the word is atomic, and why an
      * unheld read unlock is detected only when the count is 0 (a detection, not a guarantee).
+     *
+     * Waiting follows the SpinWait policy with plain idle rounds: unlike TicketSpinLock and QueuedSpinLock,
+     * nothing here kicks a parked waiter, so a waiter that has passed the spinning and yielding phases (a
+     * holder that kept the lock for tens of microseconds) notices the release within one park, about 100 us
+     * under the default policy. Readers and writers that wait on the same word would need a registry of
+     * parked threads to be kicked; Queued's waitLock already kicks the threads queued behind it.
      */
 
     private final ReadView readView;
