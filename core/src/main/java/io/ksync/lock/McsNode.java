@@ -88,6 +88,11 @@ final class McsNode extends McsNodeFields {
         return node;
     }
 
+    /** Tells whether {@code node} is back in the registry's free list (its thread died); for tests. */
+    static boolean isFree(McsNode node) {
+        return FREE.contains(node);
+    }
+
     /** Returns the node with the given id, which a lock word's tail field named. */
     static McsNode byId(int id) {
         return CHUNKS.get(id >>> CHUNK_BITS)[id & (CHUNK_SIZE - 1)];
