@@ -3,6 +3,7 @@ package io.ksync.lock;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReadWriteLock;
 
 /**
@@ -79,17 +80,21 @@ public abstract class RwSpinLock implements ReadWriteLock {
      *                 release waitLock.
      *   write lock:   CAS 0 -> LOCKED; else (queued_write_lock_slowpath) take waitLock, set w, spin until
      *                 the word is exactly w (all readers gone), CAS w -> LOCKED, release waitLock.
-     *   write unlock: getAndBitwiseAndRelease(~LOCKED) (the kernel's smp_store_release of the locked byte).
-     *   read unlock:  getAndAdd(-QR_BIAS) (volatile: release); an unheld unlock is undone and reported.
+     *   write unlock: getAndBitwiseAnd(~LOCKED) (the kernel's smp_store_release of the locked byte; volatile
+     *                 here for the kick, see below).
+     *   read unlock:  getAndAdd(-QR_BIAS) (volatile: release), after a check that a reader holds it (an
+     *                 unheld unlock is reported before anything changes).
      *
      * The transient biases of readers that back off are why every update of the word is atomic, and why an
      * unheld read unlock is detected only when the count is 0 (a detection, not a guarantee).
      *
-     * Waiting follows the SpinWait policy with plain idle rounds: unlike TicketSpinLock and QueuedSpinLock,
-     * nothing here kicks a parked waiter, so a waiter that has passed the spinning and yielding phases (a
-     * holder that kept the lock for tens of microseconds) notices the release within one park, about 100 us
-     * under the default policy. Readers and writers that wait on the same word would need a registry of
-     * parked threads to be kicked; Queued's waitLock already kicks the threads queued behind it.
+     * Kicks. In Queued, only the waitLock holder ever waits on cnts, so one slot (parkedWaiter) is enough:
+     * it parks after publishing itself there, and the unlocks that can satisfy it kick it (a reader bias
+     * dropping to leave exactly QW_WAITING; a write unlock that finds anything besides QW_LOCKED). The
+     * threads queued on waitLock are kicked by the QueuedSpinLock itself. ReaderPreferring has any number of
+     * waiters on its word and no hand-off (a released lock goes to whichever thread is running and asks), so
+     * its parked waiters are not kicked: one that has passed the spinning and yielding phases notices a
+     * release within one park, about 100 us under the default policy, while running threads use the lock.
      */
 
     private final ReadView readView;
@@ -339,6 +344,8 @@ public abstract class RwSpinLock implements ReadWriteLock {
         private final SpinWait spinWait;
         private final QueuedSpinLock waitLock;
         private volatile int cnts;
+        /** The waitLock holder while it is parked waiting on cnts; written by it, read by the unlocks. */
+        private volatile Thread parkedWaiter;
 
         Queued(SpinWait spinWait) {
             super(spinWait);
@@ -355,14 +362,18 @@ public abstract class RwSpinLock implements ReadWriteLock {
         }
 
         private void lockReadSlowpath() {
-            CNTS.getAndAdd(this, -QR_BIAS);
+            dropReaderBias();
             waitLock.lock();
             CNTS.getAndAdd(this, QR_BIAS);
             // A writer ahead of us may still hold the word: wait for its release (acquire pairs with it).
             final SpinWait spinWait = this.spinWait;
             int round = 0;
             while (((int) CNTS.getAcquire(this) & QW_LOCKED) != 0) {
-                round = spinWait.idle(round);
+                if (spinWait.isParkingRound(round)) {
+                    parkOnCounts(false);
+                } else {
+                    round = spinWait.idle(round);
+                }
             }
             waitLock.unlock();
         }
@@ -375,16 +386,25 @@ public abstract class RwSpinLock implements ReadWriteLock {
             if (((int) CNTS.getAndAdd(this, QR_BIAS) & QW_WMASK) == 0) {
                 return true;
             }
-            CNTS.getAndAdd(this, -QR_BIAS);
+            dropReaderBias();
             return false;
         }
 
         @Override
         public void unlockRead() {
-            final int old = (int) CNTS.getAndAdd(this, -QR_BIAS); // volatile RMW: release
-            if ((old >>> QR_SHIFT) == 0) {
-                CNTS.getAndAdd(this, QR_BIAS); // undo: nobody held a read lock
-                throw notHeld("read", "reader");
+            if (((int) CNTS.getOpaque(this) >>> QR_SHIFT) == 0) {
+                throw notHeld("read", "reader"); // checked first: a decrement would borrow from the flags
+            }
+            dropReaderBias();
+        }
+
+        /**
+         * Removes one reader's bias (volatile RMW: release for a read section) and, when that leaves exactly
+         * a waiting writer, kicks it: it may be parked waiting for the readers to drain.
+         */
+        private void dropReaderBias() {
+            if ((int) CNTS.getAndAdd(this, -QR_BIAS) - QR_BIAS == QW_WAITING) {
+                kickWaiter();
             }
         }
 
@@ -403,7 +423,11 @@ public abstract class RwSpinLock implements ReadWriteLock {
                 int round = 0;
                 do {
                     while ((int) CNTS.getAcquire(this) != QW_WAITING) {
-                        round = spinWait.idle(round);
+                        if (spinWait.isParkingRound(round)) {
+                            parkOnCounts(true);
+                        } else {
+                            round = spinWait.idle(round);
+                        }
                     }
                 } while (!CNTS.compareAndSet(this, QW_WAITING, QW_LOCKED));
             }
@@ -417,9 +441,36 @@ public abstract class RwSpinLock implements ReadWriteLock {
 
         @Override
         public void unlockWrite() {
-            // release: the kernel's smp_store_release(&lock->wlocked, 0)
-            if (((int) CNTS.getAndBitwiseAndRelease(this, ~QW_LOCKED) & QW_LOCKED) == 0) {
+            // the kernel's smp_store_release(&lock->wlocked, 0); volatile, for the kick's Dekker pattern
+            final int old = (int) CNTS.getAndBitwiseAnd(this, ~QW_LOCKED);
+            if ((old & QW_LOCKED) == 0) {
                 throw notHeld("write", "writer");
+            }
+            if (old != QW_LOCKED) { // a writer waits, or readers have added their bias: one may be parked
+                kickWaiter();
+            }
+        }
+
+        /**
+         * Parks the waitLock holder, the only thread that waits on cnts, for one round unless its condition
+         * already holds: a writer waits for cnts == QW_WAITING, a reader for the locked byte to clear.
+         * Dekker's pattern with the unlocks: volatile store of parkedWaiter, volatile load of cnts here;
+         * volatile RMW of cnts, volatile load of parkedWaiter there.
+         */
+        private void parkOnCounts(boolean writer) {
+            final Thread me = Thread.currentThread();
+            PARKED_WAITER.setVolatile(this, me);
+            final int counts = (int) CNTS.getVolatile(this);
+            if (writer ? counts != QW_WAITING : (counts & QW_LOCKED) != 0) {
+                spinWait.park(this);
+            }
+            PARKED_WAITER.compareAndSet(this, me, null);
+        }
+
+        private void kickWaiter() {
+            final Thread parked = (Thread) PARKED_WAITER.getVolatile(this);
+            if (parked != null) {
+                LockSupport.unpark(parked);
             }
         }
 
@@ -434,10 +485,12 @@ public abstract class RwSpinLock implements ReadWriteLock {
         }
 
         private static final VarHandle CNTS;
+        private static final VarHandle PARKED_WAITER;
 
         static {
             try {
                 CNTS = MethodHandles.lookup().findVarHandle(Queued.class, "cnts", int.class);
+                PARKED_WAITER = MethodHandles.lookup().findVarHandle(Queued.class, "parkedWaiter", Thread.class);
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }

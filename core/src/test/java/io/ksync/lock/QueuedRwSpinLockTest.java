@@ -44,4 +44,47 @@ class QueuedRwSpinLockTest extends RwSpinLockContract {
         get(reader);
         assertEquals(List.of("writer", "reader"), order);
     }
+
+    @Test
+    void aWriterParkedWaitingForReadersIsKickedByTheLastReader() throws Exception {
+        RwSpinLock lock = RwSpinLock.queued(QueuedSpinLockTest.PARK_AT_ONCE);
+        java.util.concurrent.atomic.AtomicReference<Thread> writerThread =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        lock.lockRead();
+        Future<?> writer = threads.submit(() -> {
+            writerThread.set(Thread.currentThread());
+            lock.lockWrite();
+            lock.unlockWrite();
+        });
+        awaitCondition("the writer parks", () -> writerThread.get() != null
+                && java.util.concurrent.locks.LockSupport.getBlocker(writerThread.get()) == lock);
+        lock.unlockRead(); // must kick the writer long before its ten-minute park ends
+        get(writer);
+        assertFalse(lock.isLocked());
+    }
+
+    @Test
+    void aReaderParkedWaitingForTheWriterIsKickedByItsUnlock() throws Exception {
+        RwSpinLock lock = RwSpinLock.queued(QueuedSpinLockTest.PARK_AT_ONCE);
+        java.util.concurrent.atomic.AtomicReference<Thread> readerThread =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        lock.lockWrite();
+        Future<?> reader = threads.submit(() -> {
+            readerThread.set(Thread.currentThread());
+            lock.lockRead();
+            lock.unlockRead();
+        });
+        awaitCondition("the reader parks", () -> readerThread.get() != null
+                && java.util.concurrent.locks.LockSupport.getBlocker(readerThread.get()) == lock);
+        lock.unlockWrite();
+        get(reader);
+        assertFalse(lock.isLocked());
+    }
+
+    @Test
+    void kickedReadersAndWritersKeepALongMixedRunMoving() throws Exception {
+        RwSpinLock lock = RwSpinLock.queued(QueuedSpinLockTest.PARK_AT_ONCE);
+        mutualExclusion(lock.writeLock(), false, 3, 3_000);
+        readersNeverOverlapAWriter(lock, 2, 3_000);
+    }
 }

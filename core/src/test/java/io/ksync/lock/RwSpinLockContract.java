@@ -140,9 +140,11 @@ abstract class RwSpinLockContract extends LockContract {
 
     @Test
     void readersNeverOverlapAWriterUnderContention() throws Exception {
-        RwSpinLock lock = newRwLock();
-        final int readers = 3;
-        final int iterations = 20_000;
+        readersNeverOverlapAWriter(newRwLock(), 3, 20_000);
+    }
+
+    /** Readers check that no writer is inside while they read; the writer counts its sections. */
+    void readersNeverOverlapAWriter(RwSpinLock lock, int readers, int iterations) throws Exception {
         final int[] writerInside = {0};
         final long[] written = {0};
         CountDownLatch start = new CountDownLatch(1);
