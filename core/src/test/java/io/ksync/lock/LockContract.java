@@ -8,42 +8,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Lock;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The behaviour the JSR-166 TCK checks of a {@link Lock}, for the exclusive spinning locks of this package (and
  * the write side of the reader-writer locks): one abstract suite, one short subclass per lock.
  */
-abstract class LockContract {
-
-    /** Bound on every wait in these tests: generous, so that only a real hang fails them. */
-    static final long TIMEOUT_SECONDS = 30;
-
-    ExecutorService threads;
+abstract class LockContract extends ConcurrentTest {
 
     /** Returns a new, unlocked lock of the kind under test. */
     abstract Lock newLock();
-
-    @BeforeEach
-    void startThreads() {
-        threads = Executors.newCachedThreadPool();
-    }
-
-    @AfterEach
-    void stopThreads() throws InterruptedException {
-        threads.shutdownNow();
-        assertTrue(threads.awaitTermination(TIMEOUT_SECONDS, TimeUnit.SECONDS), "test threads did not stop");
-    }
 
     /** Runs {@code action} on another thread and returns its answer, failing on a hang. */
     boolean onOtherThread(java.util.concurrent.Callable<Boolean> action) throws Exception {
@@ -305,21 +283,5 @@ abstract class LockContract {
                 lock.lockInterruptibly();
                 break;
         }
-    }
-
-    /** Waits, by polling, until {@code condition} holds; fails after the bound. */
-    static void awaitCondition(String what, java.util.function.BooleanSupplier condition)
-            throws TimeoutException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new TimeoutException("timed out waiting until " + what);
-            }
-            Thread.yield();
-        }
-    }
-
-    static <T> T get(Future<T> future) throws InterruptedException, ExecutionException, TimeoutException {
-        return future.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
     }
 }

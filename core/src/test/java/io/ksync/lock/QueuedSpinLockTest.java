@@ -56,12 +56,7 @@ class QueuedSpinLockTest extends LockContract {
     @Test
     void unlockOfUnlockedLockLeavesTheWordUnchanged() throws Exception {
         QueuedSpinLock lock = new QueuedSpinLock();
-        lock.lock();
-        Future<?> pending = threads.submit(() -> {
-            lock.lock();
-            lock.unlock();
-        });
-        awaitCondition("a pending waiter", () -> (lock.word() & QueuedSpinLock.PENDING_MASK) != 0);
+        Future<?> pending = holdWithAPendingWaiter(lock);
         lock.unlock();
         get(pending);
         assertEquals(0, lock.word());
@@ -72,12 +67,7 @@ class QueuedSpinLockTest extends LockContract {
     @Test
     void tryLockFailsWhileAWaiterIsPending() throws Exception {
         QueuedSpinLock lock = new QueuedSpinLock();
-        lock.lock();
-        Future<?> pending = threads.submit(() -> {
-            lock.lock();
-            lock.unlock();
-        });
-        awaitCondition("a pending waiter", () -> (lock.word() & QueuedSpinLock.PENDING_MASK) != 0);
+        Future<?> pending = holdWithAPendingWaiter(lock);
         assertFalse(lock.tryLock(), "tryLock must not overtake a pending waiter");
         lock.unlock();
         get(pending);
@@ -156,6 +146,17 @@ class QueuedSpinLockTest extends LockContract {
         lock.lock();
         assertTrue(lock.toString().endsWith("[Locked]"), lock.toString());
         lock.unlock();
+    }
+
+    /** Locks {@code lock} and starts a thread that waits for it on the pending bit (0,1,1). */
+    private Future<?> holdWithAPendingWaiter(QueuedSpinLock lock) throws Exception {
+        lock.lock();
+        Future<?> pending = threads.submit(() -> {
+            lock.lock();
+            lock.unlock();
+        });
+        awaitCondition("a pending waiter", () -> (lock.word() & QueuedSpinLock.PENDING_MASK) != 0);
+        return pending;
     }
 
     private static void takeAndRecord(Lock lock, List<String> order, String name) {
