@@ -2,7 +2,9 @@
  * ksync core: the Linux kernel's locking and synchronisation primitives for the JVM.
  *
  * <ul>
- *   <li>{@link io.ksync.lock}: spinning locks (ticket, queued, reader-writer) and sequence locks;</li>
+ *   <li>{@link io.ksync.lock}: spinning locks (ticket, queued, reader-writer), sequence locks and sleeping
+ *   locks (mutex, semaphore, rw-semaphore);</li>
+ *   <li>{@link io.ksync.wait}: wait queues, keyed waits, completions and the blocking hooks;</li>
  *   <li>{@link io.ksync.atomic}: refcounts, krefs, atomic bitmaps, barriers and wrap-safe tick arithmetic;</li>
  *   <li>{@link io.ksync.percpu}: the CPU model that everything "per-CPU" indexes by.</li>
  * </ul>
@@ -12,4 +14,5 @@ module io.ksync.core {
     exports io.ksync.atomic;
     exports io.ksync.lock;
     exports io.ksync.percpu;
+    exports io.ksync.wait;
 }

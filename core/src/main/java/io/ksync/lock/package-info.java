@@ -1,7 +1,8 @@
 /**
- * Spinning locks and sequence locks: the kernel's {@code include/linux/spinlock.h},
- * {@code include/asm-generic/qspinlock.h}, {@code include/asm-generic/qrwlock.h} and
- * {@code include/linux/seqlock.h}.
+ * Spinning locks, sequence locks and sleeping locks: the kernel's {@code include/linux/spinlock.h},
+ * {@code include/asm-generic/qspinlock.h}, {@code include/asm-generic/qrwlock.h},
+ * {@code include/linux/seqlock.h}, {@code include/linux/mutex.h}, {@code include/linux/semaphore.h} and
+ * {@code include/linux/rwsem.h}.
  *
  * <ul>
  *   <li>{@link io.ksync.lock.TicketSpinLock}: FIFO ticket lock ({@code arch_spinlock_t}, ticket flavour).</li>
@@ -10,6 +11,9 @@
  *   <li>{@link io.ksync.lock.RwSpinLock}: {@code rwlock_t}, reader-preferring or queued ({@code qrwlock}).</li>
  *   <li>{@link io.ksync.lock.SeqCount}, {@link io.ksync.lock.SeqLock}, {@link io.ksync.lock.SeqLatch}:
  *   {@code seqcount_t}, {@code seqlock_t}, {@code seqcount_latch_t}.</li>
+ *   <li>{@link io.ksync.lock.Mutex}, {@link io.ksync.lock.Semaphore}, {@link io.ksync.lock.RwSemaphore}:
+ *   {@code struct mutex}, {@code struct semaphore}, {@code struct rw_semaphore}; they sleep (park) and tell
+ *   the blocking hooks of {@link io.ksync.wait.Blocking}.</li>
  *   <li>{@link io.ksync.lock.SpinWait}: how every lock here waits (the JVM's answer to a lock holder that can
  *   be preempted).</li>
  * </ul>

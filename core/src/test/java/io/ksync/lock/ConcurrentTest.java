@@ -42,6 +42,11 @@ abstract class ConcurrentTest {
         }
     }
 
+    /** Runs {@code action} on another thread and returns its answer, failing on a hang. */
+    boolean onOtherThread(java.util.concurrent.Callable<Boolean> action) throws Exception {
+        return threads.submit(action).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    }
+
     static <T> T get(Future<T> future) throws InterruptedException, ExecutionException, TimeoutException {
         return future.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
     }

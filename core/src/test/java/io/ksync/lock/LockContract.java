@@ -2,6 +2,7 @@ package io.ksync.lock;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,18 +16,13 @@ import java.util.concurrent.locks.Lock;
 import org.junit.jupiter.api.Test;
 
 /**
- * The behaviour the JSR-166 TCK checks of a {@link Lock}, for the exclusive spinning locks of this package (and
- * the write side of the reader-writer locks): one abstract suite, one short subclass per lock.
+ * The behaviour the JSR-166 TCK checks of a {@link Lock}, for the exclusive locks of this package, spinning and
+ * sleeping (and the write side of the reader-writer locks): one abstract suite, one short subclass per lock.
  */
 abstract class LockContract extends ConcurrentTest {
 
     /** Returns a new, unlocked lock of the kind under test. */
     abstract Lock newLock();
-
-    /** Runs {@code action} on another thread and returns its answer, failing on a hang. */
-    boolean onOtherThread(java.util.concurrent.Callable<Boolean> action) throws Exception {
-        return threads.submit(action).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-    }
 
     @Test
     void lockThenUnlockLeavesLockFree() throws Exception {
@@ -59,7 +55,7 @@ abstract class LockContract extends ConcurrentTest {
         Lock lock = newLock();
         lock.lock();
         try {
-            assertFalse(lock.tryLock(), "spinning locks are not reentrant");
+            assertFalse(lock.tryLock(), "the locks of this package are not reentrant");
         } finally {
             lock.unlock();
         }
@@ -203,9 +199,18 @@ abstract class LockContract extends ConcurrentTest {
         assertTrue(Thread.interrupted(), "lock() must leave the interrupt status set");
     }
 
+    /** Whether the lock under test has conditions (sleeping locks) or refuses them (spinning locks). */
+    boolean supportsConditions() {
+        return false;
+    }
+
     @Test
-    void newConditionIsUnsupportedAndSaysWhy() {
+    void newConditionWorksOrIsRefusedWithTheReason() {
         Lock lock = newLock();
+        if (supportsConditions()) {
+            assertNotNull(lock.newCondition()); // the behaviour is ConditionContract's
+            return;
+        }
         UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, lock::newCondition);
         assertTrue(e.getMessage().contains("must not sleep"), e.getMessage());
     }
