@@ -134,6 +134,11 @@ public final class Completion {
         return done.count() > 0;
     }
 
+    /** Number of threads waiting now (a snapshot for monitoring; briefly takes the queue's guard). */
+    public int getQueueLength() {
+        return done.queueLength();
+    }
+
     /**
      * Makes the completion not done again ({@code reinit_completion}): pending completions and a
      * {@link #completeAll()} are forgotten. As in the kernel, call it only when no thread can still be relying
