@@ -1,9 +1,12 @@
 package io.ksync.bench;
 
 import io.ksync.bench.ComparisonRow.Target;
+import io.ksync.bench.lock.MutexBenchmark;
 import io.ksync.bench.lock.OversubscribedSpinLockBenchmark;
+import io.ksync.bench.lock.RwSemaphoreBenchmark;
 import io.ksync.bench.lock.SeqLockBenchmark;
 import io.ksync.bench.lock.SpinLockBenchmark;
+import io.ksync.bench.wait.CompletionBenchmark;
 import io.ksync.percpu.Cpus;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +20,7 @@ import java.util.List;
 public final class ComparisonRows {
 
     private static final String ISSUE_2 = "issue 2";
+    private static final String ISSUE_3 = "issue 3";
 
     private ComparisonRows() {
     }
@@ -32,6 +36,9 @@ public final class ComparisonRows {
         spinLocks(rows);
         oversubscribedSpinLocks(rows);
         seqLocks(rows);
+        mutexes(rows);
+        rwSemaphores(rows);
+        completions(rows);
         return rows;
     }
 
@@ -117,5 +124,78 @@ public final class ComparisonRows {
                 BenchmarkRef.of(bench, "stampedOptimisticReadOnly"), Target.within(1.5, ISSUE_2)));
         rows.add(new ComparisonRow(readOnly, "SeqLock read", seqLockReadOnly, "ReentrantReadWriteLock read",
                 BenchmarkRef.of(bench, "readWriteLockReadOnly"), Target.atLeast(5, ISSUE_2)));
+    }
+
+    private static void mutexes(List<ComparisonRow> rows) {
+        final Class<?> bench = MutexBenchmark.class;
+
+        final String uncontended = "uncontended lock+unlock, 1 thread";
+        final BenchmarkRef mutex = BenchmarkRef.of(bench, "mutexUncontended");
+        rows.add(new ComparisonRow(uncontended, "Mutex", mutex, "ReentrantLock",
+                BenchmarkRef.of(bench, "reentrantUncontended"), Target.atLeast(1, ISSUE_3)));
+        rows.add(new ComparisonRow(uncontended, "Mutex", mutex, "ReentrantLock fair",
+                BenchmarkRef.of(bench, "fairReentrantUncontended"), null));
+        rows.add(new ComparisonRow(uncontended, "Mutex", mutex, "synchronized",
+                BenchmarkRef.of(bench, "synchronizedUncontended"), null));
+
+        // The issue asks for contended throughput within 10% of non-fair ReentrantLock, or better.
+        final Target withinTenPercent = Target.atLeast(0.9, ISSUE_3);
+        for (int threads : new int[] {2, 4}) {
+            final String suffix = "Contended" + threads + "Threads";
+            for (String outsideWork : new String[] {"0", "100"}) {
+                final String contended = threads + " threads, one lock" + oversubscribed(threads)
+                        + ("0".equals(outsideWork) ? ", nothing between acquisitions"
+                        : ", " + outsideWork + " tokens of work between acquisitions");
+                final BenchmarkRef mutexContended = BenchmarkRef.of(bench, "mutex" + suffix)
+                        .param("outsideWork", outsideWork);
+                rows.add(new ComparisonRow(contended, "Mutex", mutexContended, "ReentrantLock",
+                        BenchmarkRef.of(bench, "reentrant" + suffix).param("outsideWork", outsideWork),
+                        withinTenPercent));
+                if ("0".equals(outsideWork)) {
+                    rows.add(new ComparisonRow(contended, "Mutex", mutexContended, "ReentrantLock fair",
+                            BenchmarkRef.of(bench, "fairReentrant" + suffix).param("outsideWork", outsideWork),
+                            null));
+                    rows.add(new ComparisonRow(contended, "Mutex", mutexContended, "synchronized",
+                            BenchmarkRef.of(bench, "synchronized" + suffix).param("outsideWork", outsideWork),
+                            null));
+                }
+            }
+        }
+    }
+
+    private static void rwSemaphores(List<ComparisonRow> rows) {
+        final Class<?> bench = RwSemaphoreBenchmark.class;
+
+        for (int threads : new int[] {2, 4}) {
+            final String suffix = "Mixed" + threads + "Threads";
+            for (String readPercent : new String[] {"90", "99"}) {
+                final String mixed = "read-mostly: " + readPercent + "% reads of 3 fields, "
+                        + (100 - Integer.parseInt(readPercent)) + "% writes, " + threads + " threads, one lock"
+                        + oversubscribed(threads);
+                rows.add(new ComparisonRow(mixed, "RwSemaphore",
+                        BenchmarkRef.of(bench, "rwSemaphore" + suffix).param("readPercent", readPercent),
+                        "ReentrantReadWriteLock",
+                        BenchmarkRef.of(bench, "readWriteLock" + suffix).param("readPercent", readPercent),
+                        Target.atLeast(1, ISSUE_3)));
+            }
+        }
+
+        rows.add(new ComparisonRow("uncontended read lock+unlock (3 fields), 1 thread", "RwSemaphore read",
+                BenchmarkRef.of(bench, "rwSemaphoreReadUncontended"), "ReentrantReadWriteLock read",
+                BenchmarkRef.of(bench, "readWriteLockReadUncontended"), null));
+    }
+
+    private static void completions(List<ComparisonRow> rows) {
+        final Class<?> bench = CompletionBenchmark.class;
+        // Round trips per microsecond, read from one side of the group (the group total counts each twice).
+        rows.add(new ComparisonRow("ping-pong, 2 threads: round trips (2 wake-ups each)", "Completion",
+                BenchmarkRef.of(bench, "completion").metric("completionPing"), "CountDownLatch (new per round)",
+                BenchmarkRef.of(bench, "countDownLatch").metric("countDownLatchPing"), null));
+    }
+
+    /** Notes, in a scenario, that this many threads oversubscribe this machine's cores. */
+    private static String oversubscribed(int threads) {
+        final int cores = Cpus.count();
+        return threads > cores ? " (oversubscribed: " + cores + " cores)" : "";
     }
 }

@@ -53,49 +53,63 @@ public final class Mutex implements Lock {
     /*
      * Implementation notes.
      *
-     * State word (int):
+     * Two words, as AQS keeps its state apart from its queue:
      *
-     *   | unused (29) | HANDOFF (1) | WAITERS (1) | LOCKED (1) |
+     *   lock word  (state): | unused (30) | HANDOFF (1) | LOCKED (1) |        changed lock-free by CAS
+     *   queue word (queue): | unused (30) | WAKING (1)  | WAITERS (1) |       written only under the guard
      *
-     * The owner thread is a separate field (Java cannot tag a reference with flag bits as the kernel tags
-     * the owner pointer), written by the owner only, read by others only as a spinning heuristic.
+     * The owner thread is a third field (Java cannot tag a reference with flag bits as the kernel tags the
+     * owner pointer), written by the owner only, read by others only as a spinning heuristic.
      *
-     * Fast paths: lock is compareAndSet(0 -> LOCKED); unlock is compareAndSet(LOCKED -> 0), one locked
-     * instruction each (ReentrantLock: a CAS to lock, a volatile store plus a load to unlock). Any flag set
-     * sends either side to its slow path.
+     * Fast paths: lock is compareAndSet(state, 0 -> LOCKED); unlock, when the word is LOCKED alone, is a
+     * volatile store of 0 and a volatile read of the queue word, which is 0 when nobody sleeps (ReentrantLock's
+     * release, measured 7% faster here than a CAS). Sleepers do not make the lock word's fast paths fail: a
+     * barging thread pays one CAS to lock and one store to unlock. The store may erase a HANDOFF that the head
+     * set after the unlocker's read; that is harmless: the head set it under the guard after its S1/S2 (below),
+     * so this unlock's U2 sees WAITERS without WAKING and wakes it, and it finds the lock free.
      *
      * Optimistic spinning (mutex_optimistic_spin): before queueing, one thread at a time (the `spinner` slot
-     * stands in for the kernel's OSQ, which lets only its head spin on the owner) polls the word for up to
-     * SPIN_ROUNDS pauses, giving up early when the owner is parked (Thread.getState() is not RUNNABLE: the
-     * JVM's nearest view of the kernel's owner_on_cpu()) or a hand-off is pending. A spinner may take the lock
-     * ahead of queued sleepers; that is what makes a mutex fast when critical sections are short.
+     * stands in for the kernel's OSQ, which lets only its head spin on the owner) polls the lock word for up to
+     * SPIN_ROUNDS pauses, giving up early when the owner is parked (Thread.getState() is not RUNNABLE: the JVM's
+     * nearest view of the kernel's owner_on_cpu()) or a hand-off is pending. A spinner may take the lock ahead
+     * of queued sleepers; that is what makes a mutex fast when critical sections are short.
      *
-     * Queue (kernel: wait_lock + wait_list): the WaitList guard protects the list, the WAITERS and HANDOFF bits
-     * and every decision that reads them. Invariant under the guard: WAITERS <=> list non-empty; HANDOFF =>
-     * WAITERS. While WAITERS is set the unlock fast path fails, so every unlock with sleepers takes the guard,
-     * which is what makes the protocol lost-wake-up free:
-     *   - a sleeper re-arms (status WAITING) only under the guard and only after seeing LOCKED under it; the
-     *     unlock that clears LOCKED does so under the guard and then wakes the head. So either the sleeper saw
-     *     the lock free (and retries) or its re-arm precedes the unlock's wake().
-     *   - a queueing thread sets WAITERS by CAS under the guard, and takes the lock instead if it is free.
-     * Unlock slow path, under the guard: with HANDOFF set, the head is dequeued, LOCKED stays set (no moment
-     * where the lock is free, so no barger can take it) and the head is granted; otherwise LOCKED is cleared and
-     * the head is woken to compete.
+     * Queue (kernel: wait_lock + wait_list): the WaitList guard protects the list and the queue word.
+     * Invariant under the guard: WAITERS <=> list non-empty. WAKING: the head has been woken and has not looked
+     * at the lock word since (AQS's SIGNAL status, the other way round), so unlocks need not wake it again: with
+     * a barging thread that re-takes the lock at once, one unpark serves many unlocks.
+     *
+     * No lost wake-up. Unlock: [U1] store the lock word free, [U2] read the queue word; wake the head (under the
+     * guard) if WAITERS is set and WAKING is not. A sleeper, under the guard, before it re-arms and parks:
+     * [S1] write the queue word (set WAITERS when queueing; clear WAKING after a wake-up), [S2] read the lock
+     * word, and retry the acquisition if it is free. U1/U2 and S1/S2 are volatile accesses, which the JMM keeps
+     * in one total order: if S2 saw the lock held, then U1 (of that holder) comes after S2, so U2 comes after
+     * S1 and sees WAITERS without WAKING, and the unlock wakes the head. Its wake() takes the guard, so it comes
+     * after the sleeper's re-arm. (The kernel gets the same from the owner word holding both.)
+     *
+     * Hand-off: a head that has waited HANDOFF_AFTER_MILLIS and loses once more sets HANDOFF (only while
+     * LOCKED). The owner's unlock CAS then fails (the word is not LOCKED alone), and its slow path, under the
+     * guard, dequeues the head and grants it, leaving LOCKED set: no moment where the lock is free, so no barger
+     * can take it. The head withdraws HANDOFF when it leaves. A wake-up can be stale (an unlock reads the queue
+     * word after another thread has re-taken the lock, and the head has meanwhile asked for a hand-off): so the
+     * grant clears WAKING with the head it removes, and a woken head first checks whether it was granted.
      *
      * A sleeper that gives up (timeout, interrupt) leaves under the guard; if it was granted meanwhile it keeps
-     * the lock. If it leaves while the lock is free and others sleep, it wakes the new head, which may have
-     * lost the wake-up it consumed.
+     * the lock. If it was the woken head (WAKING) it withdraws WAKING and, by the same S1/S2 argument, wakes the
+     * new head when the lock is free, so the wake-up it swallowed is not lost.
      *
-     * Ordering: LOCKED is set and cleared by volatile RMWs; a grant is a release store read with acquire (see
-     * Waiter), so critical sections are ordered as Lock requires. The guard orders everything under it.
+     * Ordering: the lock word's CASes are volatile, so critical sections are ordered as Lock requires; a grant
+     * is a release store read with acquire (see Waiter); the guard orders everything under it.
      */
 
-    /** The lock is held. */
+    /** Lock word: the lock is held. */
     private static final int LOCKED = 1;
-    /** Sleepers are queued (WAITERS <=> non-empty list, under the guard). */
-    private static final int WAITERS = 2;
-    /** The head sleeper asked for the next unlock to hand the mutex to it. */
-    private static final int HANDOFF = 4;
+    /** Lock word: the head sleeper asked for the next unlock to hand the mutex to it (only while LOCKED). */
+    private static final int HANDOFF = 2;
+    /** Queue word: sleepers are queued (WAITERS <=> non-empty list, under the guard). */
+    private static final int WAITERS = 1;
+    /** Queue word: the head was woken and has not looked at the lock word since. */
+    private static final int WAKING = 2;
 
     /** A head sleeper that has waited this long and loses once more asks for a hand-off. */
     static final long HANDOFF_AFTER_MILLIS = 1;
@@ -104,13 +118,16 @@ public final class Mutex implements Lock {
     /**
      * Pauses an optimistic spinner polls before it queues: about 2.5 us at this machine's 40-odd ns a pause,
      * a little below the 7 us median park-to-run latency, so spinning is cheaper than sleeping whenever the
-     * owner releases within it (chosen with MutexBenchmark, see the README).
+     * owner releases within it (see MutexBenchmark and the README).
      */
     static final int SPIN_ROUNDS = 64;
     /** Pauses between two looks at the owner's thread state while spinning. */
     private static final int OWNER_CHECK_INTERVAL = 16;
 
+    /** The lock word. */
     private volatile int state;
+    /** The queue word; written under the guard, read lock-free by unlock. */
+    private volatile int queue;
     /** Written by the owner (plain, before its unlock's release); read by others only as a heuristic. */
     private Thread owner;
     /** The one optimistic spinner, or null. */
@@ -158,7 +175,7 @@ public final class Mutex implements Lock {
      */
     @Override
     public boolean tryLock() {
-        if (tryAcquire()) {
+        if (STATE.compareAndSet(this, 0, LOCKED)) {
             owner = Thread.currentThread();
             return true;
         }
@@ -209,8 +226,13 @@ public final class Mutex implements Lock {
             throw notOwner("unlock()");
         }
         owner = null;
-        if (!STATE.compareAndSet(this, LOCKED, 0)) { // volatile: releases the critical section
-            unlockSlow();
+        if ((int) STATE.getOpaque(this) != LOCKED) { // opaque: the holder's own word; only HANDOFF can be added
+            handOff(); // HANDOFF is set: the only other value the word can have while we hold it
+            return;
+        }
+        STATE.setVolatile(this, 0); // U1, volatile: releases the critical section (see the notes on HANDOFF)
+        if ((int) QUEUE.getVolatile(this) == WAITERS) { // U2: sleepers, and the head is not already awake
+            wakeHead();
         }
     }
 
@@ -237,7 +259,7 @@ public final class Mutex implements Lock {
 
     /** Whether threads are sleeping in the queue now (a snapshot for monitoring). */
     public boolean hasQueuedThreads() {
-        return ((int) STATE.getVolatile(this) & WAITERS) != 0;
+        return ((int) QUEUE.getVolatile(this) & WAITERS) != 0;
     }
 
     /** Number of threads sleeping in the queue now (a snapshot for monitoring; briefly takes the guard). */
@@ -254,19 +276,6 @@ public final class Mutex implements Lock {
 
     // ------------------------------------------------------------------------------------------------------
     // Slow paths
-
-    /** Takes the lock if LOCKED and HANDOFF are clear, whatever the WAITERS bit says. */
-    private boolean tryAcquire() {
-        for (;;) {
-            int s = (int) STATE.getVolatile(this);
-            if ((s & (LOCKED | HANDOFF)) != 0) {
-                return false;
-            }
-            if (STATE.compareAndSet(this, s, s | LOCKED)) { // volatile: acquires the previous owner's writes
-                return true;
-            }
-        }
-    }
 
     /**
      * Spins, then sleeps, until the lock is taken, the deadline passes or (interruptible) an interrupt comes.
@@ -286,7 +295,7 @@ public final class Mutex implements Lock {
             for (;;) {
                 int outcome = waiter.await(this, interruptible, timed, deadline, 0);
                 if (outcome == Waiter.GRANTED) {
-                    return outcome; // handed over: LOCKED was never cleared, we were dequeued by the granter
+                    return outcome; // handed over: LOCKED was never cleared, the granter dequeued us
                 }
                 if (outcome == Waiter.WOKEN) {
                     if (retryAfterWake(waiter)) {
@@ -311,18 +320,17 @@ public final class Mutex implements Lock {
     private boolean optimisticSpin() {
         Thread me = Thread.currentThread();
         if (spinner != null || !SPINNER.compareAndSet(this, null, me)) {
-            return false;
+            return STATE.compareAndSet(this, 0, LOCKED); // somebody else spins: one try, then queue
         }
         try {
             for (int round = 1; round <= SPIN_ROUNDS; round++) {
                 int s = (int) STATE.getOpaque(this); // opaque poll; the CAS below is the acquiring access
-                if ((s & HANDOFF) != 0) {
-                    return false;
-                }
-                if ((s & LOCKED) == 0) {
-                    if (STATE.compareAndSet(this, s, s | LOCKED)) {
+                if (s == 0) {
+                    if (STATE.compareAndSet(this, 0, LOCKED)) {
                         return true;
                     }
+                } else if ((s & HANDOFF) != 0) {
+                    return false; // the lock is promised to the head
                 } else if (round % OWNER_CHECK_INTERVAL == 0) {
                     Thread holder = (Thread) OWNER.getOpaque(this);
                     if (holder != null && holder.getState() != Thread.State.RUNNABLE) {
@@ -338,25 +346,20 @@ public final class Mutex implements Lock {
     }
 
     /**
-     * Under the guard: takes the lock if it is free, else sets WAITERS and queues {@code waiter}.
+     * Under the guard: queues {@code waiter} and sets WAITERS (S1), then takes the lock if it is free (S2).
      *
      * @return whether the lock was taken (the waiter is then not queued)
      */
     private boolean enqueueUnlessFree(Waiter waiter) {
         waiters.lock();
         try {
-            for (;;) {
-                int s = (int) STATE.getVolatile(this);
-                if ((s & (LOCKED | HANDOFF)) == 0) {
-                    if (STATE.compareAndSet(this, s, s | LOCKED)) {
-                        return true;
-                    }
-                } else if ((s & WAITERS) != 0 || STATE.compareAndSet(this, s, s | WAITERS)) {
-                    break; // every unlock from now on takes the guard
-                }
-            }
             waiter.since = System.nanoTime();
             waiters.addLast(waiter);
+            QUEUE.setVolatile(this, (int) QUEUE.getVolatile(this) | WAITERS); // S1
+            if (STATE.compareAndSet(this, 0, LOCKED)) { // S2 (a failed CAS reads the word just the same)
+                dequeue(waiter);
+                return true;
+            }
             return false;
         } finally {
             waiters.unlock();
@@ -365,29 +368,35 @@ public final class Mutex implements Lock {
 
     /**
      * A woken sleeper competes for the lock under the guard; if it loses (a spinner or trylock got there
-     * first) it re-arms and, if it is the head and has waited too long, asks for a hand-off.
+     * first) it withdraws WAKING (S1), looks again (S2), and re-arms; if it is the head and has waited too long
+     * it asks for a hand-off.
      *
      * @return whether the lock was taken (the waiter is then dequeued)
      */
     private boolean retryAfterWake(Waiter waiter) {
         waiters.lock();
         try {
+            if (waiter.status() == Waiter.GRANTED) {
+                // A stale wake-up (an unlock whose U2 came after another thread re-took the lock) woke us, and
+                // then that thread's unlock handed the mutex over: we hold it and are off the list already.
+                return true;
+            }
+            QUEUE.setVolatile(this, (int) QUEUE.getVolatile(this) & ~WAKING); // S1
             for (;;) {
-                int s = (int) STATE.getVolatile(this);
-                if ((s & LOCKED) == 0) { // (HANDOFF implies LOCKED: it is set only while locked)
-                    if (STATE.compareAndSet(this, s, s | LOCKED)) {
+                int s = (int) STATE.getVolatile(this); // S2
+                if (s == 0) {
+                    if (STATE.compareAndSet(this, 0, LOCKED)) {
                         dequeue(waiter);
                         return true;
                     }
                     continue;
                 }
-                waiter.rearm(); // under the guard, after seeing LOCKED: the releasing unlock will wake us
-                if (waiters.first() == waiter && (s & HANDOFF) == 0
-                        && System.nanoTime() - waiter.since >= HANDOFF_AFTER_NANOS) {
-                    if (!STATE.compareAndSet(this, s, s | HANDOFF)) {
-                        continue; // the word changed (the lock was released): look again
-                    }
+                if ((s & HANDOFF) == 0 && waiters.first() == waiter
+                        && System.nanoTime() - waiter.since >= HANDOFF_AFTER_NANOS
+                        && !STATE.compareAndSet(this, s, s | HANDOFF)) {
+                    continue; // the word changed (the lock was released, say): look again
                 }
+                waiter.rearm(); // under the guard, after S1/S2: the next unlock will wake us
                 return false;
             }
         } finally {
@@ -397,7 +406,8 @@ public final class Mutex implements Lock {
 
     /**
      * A sleeper gives up (timeout or interrupt). Under the guard: if it was granted meanwhile it keeps the
-     * lock; else it leaves, withdraws its hand-off request, and wakes the next sleeper if the lock is free.
+     * lock; else it leaves, withdraws its hand-off request and WAKING, and wakes the next sleeper if the lock
+     * is free.
      *
      * @return whether the caller holds the lock after all
      */
@@ -411,13 +421,19 @@ public final class Mutex implements Lock {
                 }
                 return true;
             }
-            boolean wasHead = waiters.first() == waiter;
-            dequeue(waiter);
-            if (wasHead) {
-                STATE.getAndBitwiseAnd(this, ~HANDOFF); // only the head sets it
+            if (waiters.first() == waiter) {
+                for (;;) { // withdraw our hand-off request, if any (only the head sets it)
+                    int s = (int) STATE.getVolatile(this);
+                    if ((s & HANDOFF) == 0 || STATE.compareAndSet(this, s, s & ~HANDOFF)) {
+                        break;
+                    }
+                }
             }
+            dequeue(waiter); // S1: withdraws WAKING if it was ours
             Waiter next = waiters.first();
-            if (next != null && ((int) STATE.getVolatile(this) & LOCKED) == 0) {
+            if (next != null && (int) QUEUE.getVolatile(this) == WAITERS
+                    && (int) STATE.getVolatile(this) == 0) { // S2
+                QUEUE.setVolatile(this, WAITERS | WAKING);
                 next.wake(); // we may have swallowed the wake-up of the unlock that freed the lock
                 wake = next.thread();
             }
@@ -430,32 +446,61 @@ public final class Mutex implements Lock {
         return false;
     }
 
-    /** Unlinks {@code waiter}; clears WAITERS (and HANDOFF) when the list empties. Caller holds the guard. */
+    /**
+     * Unlinks {@code waiter}, withdrawing WAKING if it was the woken one, and WAITERS when the list empties.
+     * Caller holds the guard.
+     */
     private void dequeue(Waiter waiter) {
+        boolean wasWoken = waiter.status() == Waiter.WOKEN;
         waiters.remove(waiter);
-        if (waiters.isEmpty()) {
-            STATE.getAndBitwiseAnd(this, ~(WAITERS | HANDOFF));
+        int q = (int) QUEUE.getVolatile(this);
+        int next = waiters.isEmpty() ? 0 : wasWoken ? q & ~WAKING : q;
+        if (next != q) {
+            QUEUE.setVolatile(this, next);
         }
     }
 
-    /** Unlock with flags set: hand over to the head if it asked, else free the lock and wake the head. */
-    private void unlockSlow() {
+    /** After an unlock saw sleepers and no woken head: wake the head, under the guard. */
+    private void wakeHead() {
         Thread wake = null;
         waiters.lock();
         try {
-            int s = (int) STATE.getVolatile(this);
             Waiter first = waiters.first();
-            if (first != null && (s & HANDOFF) != 0) {
+            if (first != null && (int) QUEUE.getVolatile(this) == WAITERS) { // not woken meanwhile
+                QUEUE.setVolatile(this, WAITERS | WAKING);
+                first.wake();
+                wake = first.thread();
+            }
+        } finally {
+            waiters.unlock();
+        }
+        if (wake != null) {
+            LockSupport.unpark(wake); // outside the guard: the woken head takes it first thing
+        }
+    }
+
+    /**
+     * Unlock with HANDOFF set: under the guard, grant the head, keeping LOCKED set; if the head has left
+     * meanwhile (it withdraws HANDOFF as it leaves, so this is a race with that), just release.
+     */
+    private void handOff() {
+        Thread wake = null;
+        waiters.lock();
+        try {
+            Waiter first = waiters.first();
+            if (first != null && ((int) STATE.getVolatile(this) & HANDOFF) != 0) {
                 waiters.remove(first);
-                // LOCKED stays set: ownership passes without a free moment. Only guard holders change the
-                // word while LOCKED is set (every lock-free change requires LOCKED clear), so a plain
-                // volatile store is exact.
-                STATE.setVolatile(this, LOCKED | (waiters.isEmpty() ? 0 : WAITERS));
+                // WAKING, if set, was the granted head's (a stale wake-up reached it): the new head sleeps.
+                QUEUE.setVolatile(this, waiters.isEmpty() ? 0 : WAITERS);
+                // Only the owner (us) and guard holders change the word while it is LOCKED|HANDOFF.
+                STATE.setVolatile(this, LOCKED); // volatile: with the grant, releases our section
                 first.grant(); // release: the new owner sees our critical section
                 wake = first.thread();
             } else {
-                STATE.getAndBitwiseAnd(this, ~(LOCKED | HANDOFF)); // volatile: releases the critical section
-                if (first != null) {
+                STATE.setVolatile(this, 0); // volatile: releases the critical section
+                first = waiters.first();
+                if (first != null && (int) QUEUE.getVolatile(this) == WAITERS) {
+                    QUEUE.setVolatile(this, WAITERS | WAKING);
                     first.wake();
                     wake = first.thread();
                 }
@@ -480,6 +525,7 @@ public final class Mutex implements Lock {
     private static final VarHandle STATE;
     private static final VarHandle OWNER;
     private static final VarHandle SPINNER;
+    private static final VarHandle QUEUE;
 
     static {
         try {
@@ -487,6 +533,7 @@ public final class Mutex implements Lock {
             STATE = lookup.findVarHandle(Mutex.class, "state", int.class);
             OWNER = lookup.findVarHandle(Mutex.class, "owner", Thread.class);
             SPINNER = lookup.findVarHandle(Mutex.class, "spinner", Thread.class);
+            QUEUE = lookup.findVarHandle(Mutex.class, "queue", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

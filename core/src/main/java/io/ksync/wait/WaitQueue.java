@@ -78,7 +78,8 @@ public final class WaitQueue {
      * both miss: either the waiter sees the new state, or the waker sees the entry and, taking the guard, wakes
      * it (the entry is WAITING then, or already WOKEN by another waker, which is just as good). The waker skips
      * the guard when R2 finds the list empty (wq_has_sleeper), so wake-ups with nobody waiting cost one fence
-     * and one load. Proven by stress/.../WaitQueueNoLostWakeUpTest (and its busted control without F1).
+     * and one load. Checked by stress/.../wait/WaitQueueNoLostWakeUpTest; its busted control
+     * (busted/CheckThenPrepareLostWakeUpTest) reads the condition before queueing, and loses wake-ups.
      *
      * Exclusive accounting on abort: an exclusive waiter that leaves after being woken (timeout, interrupt)
      * without having consumed the wake-up (its condition false) wakes the next exclusive waiter, as the kernel's

@@ -213,6 +213,41 @@ class MutexTest extends LockContract {
         }
     }
 
+    /**
+     * Threads that release and re-take the mutex back to back, more of them than cores: every path between
+     * barging, waking, re-arming and hand-off is taken many times, and a single lost wake-up leaves the sleepers
+     * parked for ever while the others keep barging (the test then times out). This is how the benchmark found
+     * a hand-off that left the "head is awake" mark set.
+     */
+    @Test
+    void backToBackLockingByMoreThreadsThanCoresLosesNoWakeUp() throws Exception {
+        Mutex mutex = new Mutex();
+        AtomicBoolean stop = new AtomicBoolean();
+        long[] counter = {0};
+        java.util.List<Future<Long>> lockers = new java.util.ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            lockers.add(threads.submit(() -> {
+                long rounds = 0;
+                while (!stop.get()) {
+                    mutex.lock();
+                    counter[0]++;
+                    rounds++;
+                    mutex.unlock();
+                }
+                return rounds;
+            }));
+        }
+        Thread.sleep(3_000); // the run's duration (hand-offs need sleepers that waited over a millisecond)
+        stop.set(true);
+        long total = 0;
+        for (Future<Long> locker : lockers) {
+            total += get(locker); // a sleeper whose wake-up was lost never returns
+        }
+        mutex.lock();
+        assertEquals(total, counter[0]);
+        mutex.unlock();
+    }
+
     @Test
     void mutualExclusionWithManyMoreThreadsThanCores() throws Exception {
         mutualExclusion(new Mutex(), false, 8, 5_000);

@@ -53,8 +53,8 @@ class CompletionTest extends WaitTest {
         assertEquals(2, sleepers(completion));
         assertFalse(completion.tryWaitForCompletion(), "the completion went to the sleeper");
         completion.complete();
-        completion.complete();
         get(waiters.get(1));
+        completion.complete();
         get(waiters.get(2));
         assertEquals(List.of(0, 1, 2), order);
     }
