@@ -19,8 +19,10 @@ import java.util.concurrent.locks.LockSupport;
  *   {@link IllegalMonitorStateException}). Not recursive: a thread that locks a mutex it holds deadlocks in
  *   {@link #lock()}, and its {@link #tryLock()} fails.</li>
  *   <li>Waiters sleep (park with {@link LockSupport}, so a virtual thread unmounts from its carrier and
- *   nothing pins) after a short optimistic spin. The sleep hooks of {@code io.ksync.wait.Blocking} are told
- *   before and after each sleep.</li>
+ *   nothing pins). A woken waiter that loses the race spins briefly (a growing, bounded budget, while the owner
+ *   runs) before it sleeps again; the kernel's optimistic spin before queueing is available with
+ *   {@link #Mutex(int)} and off by default, for the measured reason given at {@link #DEFAULT_SPIN_ROUNDS}. The
+ *   sleep hooks of {@code io.ksync.wait.Blocking} are told before and after each sleep.</li>
  *   <li>Not FIFO-fair, for throughput: a running thread may take a just-released mutex ahead of a woken sleeper
  *   (as {@code ReentrantLock}'s non-fair mode and the kernel's spinners). Starvation is bounded: a sleeper at
  *   the head of the queue that has waited longer than {@value #HANDOFF_AFTER_MILLIS} ms and loses the race once
@@ -70,9 +72,15 @@ public final class Mutex implements Lock {
      *
      * Optimistic spinning (mutex_optimistic_spin): before queueing, one thread at a time (the `spinner` slot
      * stands in for the kernel's OSQ, which lets only its head spin on the owner) polls the lock word for up to
-     * SPIN_ROUNDS pauses, giving up early when the owner is parked (Thread.getState() is not RUNNABLE: the JVM's
-     * nearest view of the kernel's owner_on_cpu()) or a hand-off is pending. A spinner may take the lock ahead
-     * of queued sleepers; that is what makes a mutex fast when critical sections are short.
+     * spinRounds pauses (DEFAULT_SPIN_ROUNDS unless the constructor says otherwise), giving up early when the
+     * owner is parked (Thread.getState() is not RUNNABLE: the JVM's nearest view of the kernel's
+     * owner_on_cpu()) or a hand-off is pending. A spinner may take the lock ahead of queued sleepers; that is
+     * what makes a mutex fast when critical sections are short. Off by default (DEFAULT_SPIN_ROUNDS says why).
+     *
+     * Post-wake spinning (AQS's, not the kernel's): a woken head that loses the race polls the lock word for
+     * 1, 3, 7, ... up to MAX_POST_WAKE_SPINS pauses (doubling with each lost race, while the owner runs) before it
+     * sleeps again, still queued and re-armed, so an unlock still wakes it. Only the head spins this way, so at
+     * most one poller disturbs the owner.
      *
      * Queue (kernel: wait_lock + wait_list): the WaitList guard protects the list and the queue word.
      * Invariant under the guard: WAITERS <=> list non-empty. WAKING: the head has been woken and has not looked
@@ -116,11 +124,16 @@ public final class Mutex implements Lock {
     private static final long HANDOFF_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(HANDOFF_AFTER_MILLIS);
 
     /**
-     * Pauses an optimistic spinner polls before it queues: about 2.5 us at this machine's 40-odd ns a pause,
-     * a little below the 7 us median park-to-run latency, so spinning is cheaper than sleeping whenever the
-     * owner releases within it (see MutexBenchmark and the README).
+     * Default pauses a thread that finds the mutex held polls it before it queues: none. Measured with
+     * {@code MutexSpinBudgetBenchmark} on the 2-core development machine (see the README): with a lock re-taken
+     * back to back, a spinner's polls pull the lock's cache line from the owner at every acquisition, and 16 to
+     * 256 pauses cost 3 to 6 times the throughput of sleeping at once; with 50 tokens of work inside the lock,
+     * the woken head's post-wake spin (which every mutex does) already matches spinning before queueing. Pass a
+     * budget to {@link #Mutex(int)} where threads are fewer than cores and hold times are short and steady.
      */
-    static final int SPIN_ROUNDS = 64;
+    public static final int DEFAULT_SPIN_ROUNDS = 0;
+    /** Cap of the woken head's post-wake spin, in pauses (AQS caps its own at 255). */
+    private static final int MAX_POST_WAKE_SPINS = 255;
     /** Pauses between two looks at the owner's thread state while spinning. */
     private static final int OWNER_CHECK_INTERVAL = 16;
 
@@ -132,10 +145,32 @@ public final class Mutex implements Lock {
     private Thread owner;
     /** The one optimistic spinner, or null. */
     private volatile Thread spinner;
+    /** Pauses of the optimistic spin; 0: no spinning. */
+    private final int spinRounds;
     private final WaitList waiters = new WaitList();
 
-    /** Creates an unlocked mutex ({@code mutex_init}, {@code DEFINE_MUTEX}). */
+    /**
+     * Creates an unlocked mutex ({@code mutex_init}, {@code DEFINE_MUTEX}) that spins for up to
+     * {@link #DEFAULT_SPIN_ROUNDS} pauses before it sleeps.
+     */
     public Mutex() {
+        this(DEFAULT_SPIN_ROUNDS);
+    }
+
+    /**
+     * Creates an unlocked mutex with its own optimistic-spin budget: the number of {@link Thread#onSpinWait()}
+     * pauses a thread that finds the mutex held polls it before it queues and sleeps. 0 turns spinning off
+     * (every contended acquisition sleeps, which suits critical sections that are long or that sleep); larger
+     * budgets suit machines where waking a thread costs more than here.
+     *
+     * @throws IllegalArgumentException if {@code spinRounds} is negative
+     */
+    public Mutex(int spinRounds) {
+        if (spinRounds < 0) {
+            throw new IllegalArgumentException("Mutex spin budget must be >= 0 pauses (0 turns spinning off), was "
+                    + spinRounds);
+        }
+        this.spinRounds = spinRounds;
     }
 
     /**
@@ -292,6 +327,7 @@ public final class Mutex implements Lock {
             if (enqueueUnlessFree(waiter)) {
                 return Waiter.GRANTED;
             }
+            int postWakeSpins = 0;
             for (;;) {
                 int outcome = waiter.await(this, interruptible, timed, deadline, 0);
                 if (outcome == Waiter.GRANTED) {
@@ -299,6 +335,16 @@ public final class Mutex implements Lock {
                 }
                 if (outcome == Waiter.WOKEN) {
                     if (retryAfterWake(waiter)) {
+                        return Waiter.GRANTED;
+                    }
+                    postWakeSpins = Math.min((postWakeSpins << 1) | 1, MAX_POST_WAKE_SPINS);
+                    if (spinUntilTaken(postWakeSpins)) {
+                        waiters.lock();
+                        try {
+                            dequeue(waiter);
+                        } finally {
+                            waiters.unlock();
+                        }
                         return Waiter.GRANTED;
                     }
                     continue;
@@ -319,11 +365,12 @@ public final class Mutex implements Lock {
      */
     private boolean optimisticSpin() {
         Thread me = Thread.currentThread();
-        if (spinner != null || !SPINNER.compareAndSet(this, null, me)) {
+        if (spinRounds == 0 || spinner != null || !SPINNER.compareAndSet(this, null, me)) {
             return STATE.compareAndSet(this, 0, LOCKED); // somebody else spins: one try, then queue
         }
         try {
-            for (int round = 1; round <= SPIN_ROUNDS; round++) {
+            final int spinRounds = this.spinRounds; // a final local of the same name, as j.u.c does
+            for (int round = 1; round <= spinRounds; round++) {
                 int s = (int) STATE.getOpaque(this); // opaque poll; the CAS below is the acquiring access
                 if (s == 0) {
                     if (STATE.compareAndSet(this, 0, LOCKED)) {
@@ -331,11 +378,8 @@ public final class Mutex implements Lock {
                     }
                 } else if ((s & HANDOFF) != 0) {
                     return false; // the lock is promised to the head
-                } else if (round % OWNER_CHECK_INTERVAL == 0) {
-                    Thread holder = (Thread) OWNER.getOpaque(this);
-                    if (holder != null && holder.getState() != Thread.State.RUNNABLE) {
-                        return false; // the owner sleeps: spinning cannot end sooner than its wake-up
-                    }
+                } else if (round % OWNER_CHECK_INTERVAL == 0 && !ownerIsRunning()) {
+                    return false; // the owner sleeps: spinning cannot end sooner than its wake-up
                 }
                 Thread.onSpinWait();
             }
@@ -343,6 +387,31 @@ public final class Mutex implements Lock {
         } finally {
             SPINNER.setRelease(this, null);
         }
+    }
+
+    /** The JVM's nearest view of the kernel's {@code owner_on_cpu()}: the owner's state is RUNNABLE. */
+    private boolean ownerIsRunning() {
+        Thread holder = (Thread) OWNER.getOpaque(this);
+        return holder == null || holder.getState() == Thread.State.RUNNABLE;
+    }
+
+    /**
+     * The woken head lost the race: before it sleeps again it polls the lock word for {@code pauses} pauses
+     * and takes the lock if it sees it free (AQS's post-wake spin, whose budget also doubles with every lost
+     * race). It stays queued and re-armed meanwhile, so an unlock still wakes it.
+     */
+    private boolean spinUntilTaken(int pauses) {
+        for (int i = 1; i <= pauses; i++) {
+            int s = (int) STATE.getOpaque(this); // opaque poll; the CAS is the acquiring access
+            if (s == 0 && STATE.compareAndSet(this, 0, LOCKED)) {
+                return true;
+            }
+            if (i % OWNER_CHECK_INTERVAL == 0 && !ownerIsRunning()) {
+                return false;
+            }
+            Thread.onSpinWait();
+        }
+        return false;
     }
 
     /**

@@ -94,8 +94,8 @@ public final class RwSemaphore implements ReadWriteLock {
     private static final int KIND_READ = 0;
     private static final int KIND_WRITE = 1;
 
-    /** Polls of the word before queueing, as {@link Mutex#SPIN_ROUNDS}. */
-    private static final int SPIN_ROUNDS = Mutex.SPIN_ROUNDS;
+    /** Polls of the word before queueing, as {@link Mutex#DEFAULT_SPIN_ROUNDS}. */
+    private static final int SPIN_ROUNDS = Mutex.DEFAULT_SPIN_ROUNDS;
 
     private volatile int state;
     /** The writer; written by it alone (plain), read by others only for messages. */

@@ -40,6 +40,14 @@ class MutexTest extends LockContract {
     }
 
     @Test
+    void spinBudgetMustNotBeNegativeAndZeroMeansSleepAtOnce() throws Exception {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Mutex(-1));
+        assertTrue(e.getMessage().contains(">= 0 pauses (0 turns spinning off), was -1"), e.getMessage());
+        mutualExclusion(new Mutex(0), false, 4, 2_000);
+        mutualExclusion(new Mutex(1_000), true, 4, 2_000);
+    }
+
+    @Test
     void reportsWhoHoldsIt() throws Exception {
         Mutex mutex = new Mutex();
         assertFalse(mutex.isLocked());
