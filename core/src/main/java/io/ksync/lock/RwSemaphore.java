@@ -20,17 +20,20 @@ import java.util.concurrent.locks.ReadWriteLock;
  * <p>Guarantees:
  * <ul>
  *   <li>Any number of readers or one writer.</li>
- *   <li>Writer-preferring, as LDD3 describes the rwsem: once any thread sleeps waiting (in particular a
- *   writer), new readers queue behind it instead of joining the readers inside, so a stream of readers cannot
- *   starve a writer. Sleepers are served in FIFO order; a run of readers at the head of the queue is admitted
- *   together.</li>
+ *   <li>Writer-preferring, as LDD3 describes the rwsem: once a writer sleeps at the head of the queue, new
+ *   readers queue behind it instead of joining the readers inside, so a stream of readers cannot starve a
+ *   writer. Sleepers are woken in FIFO order, and a run of readers at the head comes in together. Like the
+ *   kernel's rwsem and non-fair {@code ReentrantReadWriteLock}, a running writer may take a free lock ahead of
+ *   sleepers; a sleeper at the head that has waited longer than {@value Mutex#HANDOFF_AFTER_MILLIS} ms and loses
+ *   once more closes the lock to everybody else until it gets in (the kernel's hand-off).</li>
  *   <li>The write side is owner-tracked: only the writer may {@link #upWrite()} or {@link #downgradeWrite()}
  *   ({@link IllegalMonitorStateException} otherwise). The read side is not (the kernel does not track reader
  *   owners either): {@link #upRead()} throws only when no reader holds the lock at all.</li>
  *   <li>Not recursive: a thread that holds the write lock and asks for it again, or holds the read lock while
  *   a writer waits and asks for the read lock again, deadlocks (as the kernel's; lockdep reports it later).</li>
- *   <li>Sleepers park with {@link LockSupport} (virtual threads unmount) after a short optimistic spin; the
- *   sleep hooks of {@code io.ksync.wait.Blocking} are told before and after each sleep.</li>
+ *   <li>Sleepers park with {@link LockSupport} (virtual threads unmount); a woken sleeper that loses the race
+ *   spins briefly before it sleeps again. The sleep hooks of {@code io.ksync.wait.Blocking} are told before
+ *   and after each sleep.</li>
  *   <li>Memory effects: a write-side critical section happens-before every later acquisition (read or write),
  *   and a read-side one happens-before the next write acquisition.</li>
  * </ul>
@@ -50,54 +53,70 @@ public final class RwSemaphore implements ReadWriteLock {
     /*
      * Implementation notes.
      *
-     * State word (int), as the kernel's rwsem count:
+     * Two words, as Mutex (and AQS) keep the lock apart from its queue:
      *
-     *   | readers (23) | unused (6) | WAITERS (1) | WRITER (1) |
+     *   lock word  (state): | readers (23) | unused (6) | HANDOFF (1) | WRITER (1) |    changed lock-free
+     *   queue word (queue): | unused (29) | WRITER_FIRST (1) | WAKING (1) | WAITERS (1) |  written under the guard
      *
-     * Fast paths (no sleepers): down_read adds READER by CAS while WRITER and WAITERS are clear; up_read
-     * subtracts it; down_write is compareAndSet(0 -> WRITER); up_write compareAndSet(WRITER -> 0). A set WAITERS
-     * bit makes every acquisition take the slow path: that is the writer preference (new readers cannot pass a
-     * sleeping writer) and the FIFO order.
+     * Fast paths: down_read adds READER by CAS while WRITER and HANDOFF are clear and the queue word has no
+     * WRITER_FIRST (a writer sleeping at the head of the queue: the writer preference of the seed, and of
+     * ReentrantReadWriteLock's non-fair mode); up_read subtracts it. down_write is compareAndSet(0 -> WRITER)
+     * (writers may barge, as in both); up_write a volatile store of 0 (or an atomic subtract when HANDOFF is
+     * set). A release that can let the head in (the last reader out, the writer out, a downgrade) then reads the
+     * queue word and wakes the head if WAITERS is set and WAKING is not.
      *
-     * Slow path, under the WaitList guard (invariant: WAITERS <=> list non-empty): a thread queues (after a
-     * short spin that gives up as soon as WAITERS appears) and is granted by whoever makes the lock available:
-     * grantWaiters() looks at the head: a writer is granted (WRITER set on its behalf) when no reader or writer
-     * holds the lock; readers at the head are granted one after another (READER added on their behalf) while no
-     * writer holds it, stopping at the first writer. It runs after every release that may free the lock with
-     * sleepers (up_write, the last up_read, downgrade_write) and after a sleeper gives up (a writer leaving the
-     * head may let readers behind it in). Granting on the sleeper's behalf is the kernel's rwsem_mark_wake for
-     * readers; for writers the kernel instead wakes them to compete and hands off after a timeout; granting
-     * directly keeps the order strict and the code small, at the cost of a lock held across the writer's
-     * wake-up latency.
+     * Sleepers, under the WaitList guard (invariant: WAITERS <=> list non-empty; WRITER_FIRST <=> the head is a
+     * writer; WAKING: the head was woken and has not looked at the lock word since). Only the head is ever
+     * woken, and it acquires for itself (wake to compete, as the kernel's rwsem and AQS; no direct grants, so the
+     * lock is never held by a thread that is still waking up). A head reader that acquires wakes the next waiter
+     * if it is a reader too (AQS's propagation; the kernel's rwsem_mark_wake wakes the readers in one go), so a
+     * run of readers behind a writer comes in together.
      *
-     * Lock-free changes that can race with the guard holder: up_read's decrement (always allowed) and, while
-     * WAITERS is clear, the fast acquisitions. So changes under the guard are atomic RMWs (getAndAdd,
-     * getAndBitwiseOr/And), never a blind store. No lost wake-up: the last reader's decrement and the waiter's
-     * WAITERS CAS are RMWs on the same word, so either the reader sees WAITERS (and runs grantWaiters under the
-     * guard, after the waiter queued) or the waiter sees the reader count already 0 (and takes the lock).
+     * Anti-starvation (the kernel's RWSEM_FLAG_HANDOFF): a head that has waited HANDOFF_AFTER_MILLIS and loses
+     * again sets HANDOFF, which closes both fast paths to everybody but the head; it clears it when it acquires
+     * or leaves.
      *
-     * Ordering: acquisitions are volatile RMWs; grants are release stores read with acquire (Waiter); the
-     * guard orders the rest.
+     * No lost wake-up: the argument of Mutex, word for word. A releaser [U1] changes the lock word, then [U2]
+     * reads the queue word. A sleeper, under the guard, [S1] writes the queue word (WAITERS when it queues;
+     * WAKING cleared after a wake-up), then [S2] reads the lock word and acquires if it can, and only then
+     * re-arms. All volatile, so if S2 saw the lock unavailable, the release that makes it available has its U2
+     * after S1, sees WAITERS without WAKING, and wakes the head under the guard, after its re-arm. A sleeper that
+     * leaves recomputes the queue word (S1) and wakes the new head if it can acquire (S2).
+     *
+     * Ordering: lock-word RMWs and stores are volatile, so write sections happen-before later acquisitions and
+     * read sections happen-before the next write acquisition; the guard orders the rest.
      */
 
-    /** A writer holds the lock. */
+    /** Lock word: a writer holds the lock. */
     private static final int WRITER = 1;
-    /** Sleepers are queued. */
-    private static final int WAITERS = 2;
-    /** One reader. */
+    /** Lock word: the head asked that nobody else acquire before it. */
+    private static final int HANDOFF = 2;
+    /** Lock word: one reader. */
     private static final int READER = 1 << 8;
-    /** The reader-count bits. */
+    /** Lock word: the reader-count bits. */
     private static final int READER_MASK = 0x7fff_ff00;
     /** Most readers at once. */
     private static final int MAX_READERS = READER_MASK >>> 8;
 
+    /** Queue word: sleepers are queued. */
+    private static final int WAITERS = 1;
+    /** Queue word: the head was woken and has not looked at the lock word since. */
+    private static final int WAKING = 2;
+    /** Queue word: the head is a writer (new readers queue behind it). */
+    private static final int WRITER_FIRST = 4;
+
     private static final int KIND_READ = 0;
     private static final int KIND_WRITE = 1;
 
-    /** Polls of the word before queueing, as {@link Mutex#DEFAULT_SPIN_ROUNDS}. */
-    private static final int SPIN_ROUNDS = Mutex.DEFAULT_SPIN_ROUNDS;
+    /** A head that has waited this long and loses again asks for a hand-off, as {@link Mutex}. */
+    private static final long HANDOFF_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(Mutex.HANDOFF_AFTER_MILLIS);
+    /** Cap of the woken head's post-wake spin, in pauses (as {@link Mutex}'s). */
+    private static final int MAX_POST_WAKE_SPINS = 255;
 
+    /** The lock word. */
     private volatile int state;
+    /** The queue word; written under the guard, read lock-free. */
+    private volatile int queue;
     /** The writer; written by it alone (plain), read by others only for messages. */
     private Thread writer;
     private final WaitList waiters = new WaitList();
@@ -126,8 +145,7 @@ public final class RwSemaphore implements ReadWriteLock {
     /**
      * Acquires the read lock unless interrupted ({@code down_read_interruptible}).
      *
-     * @throws InterruptedException if interrupted on entry or while sleeping; interrupt status cleared (if the
-     *                              lock was granted at that moment it is kept and the status is set instead)
+     * @throws InterruptedException if interrupted on entry or while sleeping; interrupt status cleared
      */
     public void downReadInterruptible() throws InterruptedException {
         checkNotInterrupted("downReadInterruptible");
@@ -145,7 +163,7 @@ public final class RwSemaphore implements ReadWriteLock {
     }
 
     /**
-     * Acquires the read lock if it is granted within the timeout. A timeout of zero only tries.
+     * Acquires the read lock if it can be taken within the timeout. A timeout of zero only tries.
      *
      * @return whether the read lock was acquired
      * @throws IllegalArgumentException if {@code timeout} is negative
@@ -170,9 +188,9 @@ public final class RwSemaphore implements ReadWriteLock {
                         + ": call upRead() once per downRead()");
             }
             int next = s - READER;
-            if (STATE.compareAndSet(this, s, next)) { // volatile: releases the read-side section
-                if ((next & (READER_MASK | WAITERS)) == WAITERS) {
-                    grantUnderGuard(false); // the last reader out, with sleepers: hand the lock on
+            if (STATE.compareAndSet(this, s, next)) { // U1, volatile: releases the read-side section
+                if ((next & READER_MASK) == 0) {
+                    wakeHeadIfAsleep(); // U2: the last reader out may let the head in
                 }
                 return;
             }
@@ -197,8 +215,7 @@ public final class RwSemaphore implements ReadWriteLock {
      * Acquires the write lock unless interrupted (the kernel's {@code down_write_killable}, with an interrupt
      * for the fatal signal).
      *
-     * @throws InterruptedException if interrupted on entry or while sleeping; interrupt status cleared (if the
-     *                              lock was granted at that moment it is kept and the status is set instead)
+     * @throws InterruptedException if interrupted on entry or while sleeping; interrupt status cleared
      */
     public void downWriteInterruptible() throws InterruptedException {
         checkNotInterrupted("downWriteInterruptible");
@@ -209,7 +226,10 @@ public final class RwSemaphore implements ReadWriteLock {
         writer = Thread.currentThread();
     }
 
-    /** Acquires the write lock if it is free now ({@code down_write_trylock}, true on success). */
+    /**
+     * Acquires the write lock if it is free now and no hand-off is pending ({@code down_write_trylock}, true on
+     * success). May take the lock ahead of sleeping threads, as the kernel's.
+     */
     public boolean downWriteTrylock() {
         if (STATE.compareAndSet(this, 0, WRITER)) {
             writer = Thread.currentThread();
@@ -219,7 +239,7 @@ public final class RwSemaphore implements ReadWriteLock {
     }
 
     /**
-     * Acquires the write lock if it is granted within the timeout. A timeout of zero only tries.
+     * Acquires the write lock if it can be taken within the timeout. A timeout of zero only tries.
      *
      * @return whether the write lock was acquired
      * @throws IllegalArgumentException if {@code timeout} is negative
@@ -237,9 +257,14 @@ public final class RwSemaphore implements ReadWriteLock {
     public void upWrite() {
         checkWriter("upWrite()");
         writer = null;
-        if (!STATE.compareAndSet(this, WRITER, 0)) { // volatile: releases the write-side section
-            grantUnderGuard(true);
+        // U1, volatile: releases the write-side section. Only the head's HANDOFF can join WRITER while we hold
+        // it; a store of 0 that erases one set meanwhile is harmless (as in Mutex: U2 then wakes that head).
+        if ((int) STATE.getOpaque(this) == WRITER) {
+            STATE.setVolatile(this, 0);
+        } else {
+            STATE.getAndAdd(this, -WRITER);
         }
+        wakeHeadIfAsleep(); // U2
     }
 
     /**
@@ -252,16 +277,8 @@ public final class RwSemaphore implements ReadWriteLock {
     public void downgradeWrite() {
         checkWriter("downgradeWrite()");
         writer = null;
-        if (STATE.compareAndSet(this, WRITER, READER)) {
-            return;
-        }
-        waiters.lock();
-        try {
-            STATE.getAndAdd(this, READER - WRITER); // one atomic step: WRITER off, one reader on
-            grantWaiters();
-        } finally {
-            waiters.unlock();
-        }
+        STATE.getAndAdd(this, READER - WRITER); // U1: one atomic step, WRITER off and one reader on
+        wakeHeadIfAsleep(); // U2: a reader at the head may now come in
     }
 
     // ------------------------------------------------------------------------------------------------------
@@ -289,7 +306,7 @@ public final class RwSemaphore implements ReadWriteLock {
 
     /** Whether threads sleep waiting now; a snapshot. */
     public boolean hasQueuedThreads() {
-        return ((int) STATE.getVolatile(this) & WAITERS) != 0;
+        return ((int) QUEUE.getVolatile(this) & WAITERS) != 0;
     }
 
     /** Number of threads sleeping in the queue now (a snapshot; briefly takes the guard). */
@@ -318,17 +335,20 @@ public final class RwSemaphore implements ReadWriteLock {
         Thread holder = (Thread) WRITER_THREAD.getOpaque(this);
         String held = (s & WRITER) != 0 ? "write-locked" + (holder != null ? " by " + holder.getName() : "")
                 : (s & READER_MASK) != 0 ? "read-locked by " + ((s & READER_MASK) >>> 8) : "unlocked";
-        return super.toString() + "[" + held + ((s & WAITERS) != 0 ? ", sleepers" : "") + "]";
+        return super.toString() + "[" + held + (hasQueuedThreads() ? ", sleepers" : "") + "]";
     }
 
     // ------------------------------------------------------------------------------------------------------
     // Slow paths
 
-    /** The lock-free read acquisition: allowed while no writer holds and nobody sleeps. */
+    /**
+     * The lock-free read acquisition: allowed while no writer holds the lock, no hand-off is pending and no
+     * writer sleeps at the head of the queue.
+     */
     private boolean tryReadFast() {
         for (;;) {
             int s = (int) STATE.getVolatile(this);
-            if ((s & (WRITER | WAITERS)) != 0) {
+            if ((s & (WRITER | HANDOFF)) != 0 || ((int) QUEUE.getVolatile(this) & WRITER_FIRST) != 0) {
                 return false;
             }
             checkReaderRoom(s);
@@ -356,79 +376,130 @@ public final class RwSemaphore implements ReadWriteLock {
     }
 
     /**
-     * Spins briefly, then queues and sleeps until granted, timed out or interrupted.
+     * Queues and sleeps until the caller, woken as the head, acquires in the mode asked, times out or is
+     * interrupted.
      *
-     * @return {@link Waiter#GRANTED} when the caller now holds the lock in the mode asked
+     * @return {@link Waiter#GRANTED} when the caller now holds the lock
      */
     private int acquireSlow(int kind, boolean interruptible, boolean timed, long deadline) {
-        if (spinBeforeQueueing(kind)) {
-            return Waiter.GRANTED;
-        }
         Waiter waiter = Waiter.acquire(kind);
         try {
-            waiters.lock();
-            try {
-                for (;;) {
-                    int s = (int) STATE.getVolatile(this);
-                    if ((s & WAITERS) == 0) {
-                        if (kind == KIND_READ ? (s & WRITER) == 0 : s == 0) {
-                            if (kind == KIND_READ) {
-                                checkReaderRoom(s);
-                            }
-                            if (STATE.compareAndSet(this, s, kind == KIND_READ ? s + READER : WRITER)) {
-                                return Waiter.GRANTED;
-                            }
-                            continue;
-                        }
-                        if (!STATE.compareAndSet(this, s, s | WAITERS)) {
-                            continue;
-                        }
-                    }
-                    break; // from now on every release that can admit us runs grantWaiters() after we queued
-                }
-                waiters.addLast(waiter);
-            } finally {
-                waiters.unlock();
+            if (enqueueUnlessAcquired(waiter)) {
+                return Waiter.GRANTED;
             }
-            int outcome = waiter.await(this, interruptible, timed, deadline, 0);
-            if (outcome == Waiter.GRANTED) {
+            int postWakeSpins = 0;
+            for (;;) {
+                int outcome = waiter.await(this, interruptible, timed, deadline, 0);
+                if (outcome == Waiter.WOKEN) {
+                    if (retryAfterWake(waiter)) {
+                        return Waiter.GRANTED;
+                    }
+                    postWakeSpins = Math.min((postWakeSpins << 1) | 1, MAX_POST_WAKE_SPINS);
+                    if (spinUntilAcquired(kind, postWakeSpins)) {
+                        dequeueAcquired(waiter);
+                        return Waiter.GRANTED;
+                    }
+                    continue;
+                }
+                leave(waiter);
                 return outcome;
             }
-            waiters.lock();
-            try {
-                if (waiter.status() == Waiter.GRANTED) {
-                    if (outcome == Waiter.INTERRUPTED) {
-                        waiter.swallowInterrupt(); // restored by release(): we return holding the lock
-                    }
-                    return Waiter.GRANTED;
-                }
-                waiters.remove(waiter);
-                grantWaiters(); // our leaving may admit those behind us (a writer leaving the head)
-            } finally {
-                waiters.unlock();
-            }
-            return outcome;
         } finally {
             waiter.release();
         }
     }
 
-    /** A bounded optimistic spin that stops as soon as anybody sleeps (then FIFO order rules). */
-    private boolean spinBeforeQueueing(int kind) {
-        for (int round = 0; round < SPIN_ROUNDS; round++) {
-            int s = (int) STATE.getOpaque(this); // opaque poll; the CAS is the acquiring access
-            if ((s & WAITERS) != 0) {
+    /** Whether the head may take the lock in {@code kind} given lock word {@code s} (HANDOFF is its own). */
+    private static boolean headCanAcquire(int kind, int s) {
+        return kind == KIND_READ ? (s & WRITER) == 0 : (s & (WRITER | READER_MASK)) == 0;
+    }
+
+    /** The head's acquisition: one CAS that also withdraws its HANDOFF. */
+    private boolean headAcquire(int kind, int s) {
+        if (kind == KIND_READ) {
+            checkReaderRoom(s);
+            return STATE.compareAndSet(this, s, (s + READER) & ~HANDOFF);
+        }
+        return STATE.compareAndSet(this, s, WRITER);
+    }
+
+    /**
+     * Under the guard: queues {@code waiter} and publishes the queue word (S1); if it is the head, tries to
+     * acquire (S2).
+     *
+     * @return whether the lock was acquired (the waiter is then not queued)
+     */
+    private boolean enqueueUnlessAcquired(Waiter waiter) {
+        Thread propagate = null;
+        waiters.lock();
+        try {
+            boolean headWoken = !waiters.isEmpty() && ((int) QUEUE.getVolatile(this) & WAKING) != 0;
+            waiter.since = System.nanoTime();
+            waiters.addLast(waiter);
+            publishQueueWord(headWoken); // S1
+            if (waiters.first() != waiter) {
                 return false;
             }
-            if (kind == KIND_READ) {
-                if ((s & WRITER) == 0) {
-                    checkReaderRoom(s);
-                    if (STATE.compareAndSet(this, s, s + READER)) {
+            for (;;) {
+                int s = (int) STATE.getVolatile(this); // S2
+                if (!headCanAcquire(waiter.kind, s)) {
+                    return false;
+                }
+                if (headAcquire(waiter.kind, s)) {
+                    propagate = dequeueAndPropagate(waiter);
+                    return true;
+                }
+            }
+        } finally {
+            waiters.unlock();
+            if (propagate != null) {
+                LockSupport.unpark(propagate);
+            }
+        }
+    }
+
+    /**
+     * The woken head, under the guard: withdraws WAKING (S1), looks at the lock word (S2) and acquires if it
+     * can; else asks for a hand-off if it has waited too long, and re-arms.
+     */
+    private boolean retryAfterWake(Waiter waiter) {
+        Thread propagate = null;
+        waiters.lock();
+        try {
+            QUEUE.setVolatile(this, (int) QUEUE.getVolatile(this) & ~WAKING); // S1
+            for (;;) {
+                int s = (int) STATE.getVolatile(this); // S2
+                if (headCanAcquire(waiter.kind, s)) {
+                    if (headAcquire(waiter.kind, s)) {
+                        propagate = dequeueAndPropagate(waiter);
                         return true;
                     }
                     continue;
                 }
-            } else if (s == 0 && STATE.compareAndSet(this, 0, WRITER)) {
+                if ((s & HANDOFF) == 0 && waiters.first() == waiter
+                        && System.nanoTime() - waiter.since >= HANDOFF_AFTER_NANOS
+                        && !STATE.compareAndSet(this, s, s | HANDOFF)) {
+                    continue; // the word changed: look again
+                }
+                waiter.rearm(); // after S1/S2, under the guard: the next release wakes us
+                return false;
+            }
+        } finally {
+            waiters.unlock();
+            if (propagate != null) {
+                LockSupport.unpark(propagate);
+            }
+        }
+    }
+
+    /**
+     * The woken head lost the race: polls the lock word for {@code pauses} pauses and acquires if it can, still
+     * queued and re-armed (see Mutex's post-wake spin).
+     */
+    private boolean spinUntilAcquired(int kind, int pauses) {
+        for (int i = 0; i < pauses; i++) {
+            int s = (int) STATE.getOpaque(this); // opaque poll; the CAS is the acquiring access
+            if (headCanAcquire(kind, s) && headAcquire(kind, s)) {
                 return true;
             }
             Thread.onSpinWait();
@@ -436,48 +507,99 @@ public final class RwSemaphore implements ReadWriteLock {
         return false;
     }
 
-    /** Takes the guard, clears WRITER if asked, and grants what the head of the queue can now have. */
-    private void grantUnderGuard(boolean clearWriter) {
+    /** The head acquired outside the guard: take the guard to dequeue it (and wake a reader behind it). */
+    private void dequeueAcquired(Waiter waiter) {
+        Thread propagate;
         waiters.lock();
         try {
-            if (clearWriter) {
-                STATE.getAndBitwiseAnd(this, ~WRITER); // volatile: releases the write-side section
-            }
-            grantWaiters();
+            propagate = dequeueAndPropagate(waiter);
         } finally {
             waiters.unlock();
+        }
+        if (propagate != null) {
+            LockSupport.unpark(propagate);
         }
     }
 
     /**
-     * Grants the head of the queue what it can have now: a writer if the lock is free, else a run of readers
-     * while no writer holds it. Clears WAITERS when the queue empties. Caller holds the guard. Unparks under the
-     * guard: a granted entry may be reused by its thread as soon as the guard is dropped.
+     * Unlinks the head that just acquired and publishes the queue word; if it is a reader and the next sleeper
+     * is a reader too, marks that one woken and returns its thread to unpark (propagation). Caller holds the
+     * guard.
      */
-    private void grantWaiters() {
-        for (Waiter head = waiters.first(); head != null; head = waiters.first()) {
-            int s = (int) STATE.getVolatile(this);
-            if (head.kind == KIND_WRITE) {
-                if ((s & (WRITER | READER_MASK)) != 0) {
-                    break;
+    private Thread dequeueAndPropagate(Waiter waiter) {
+        waiters.remove(waiter);
+        Waiter next = waiters.first();
+        if (waiter.kind == KIND_READ && next != null && next.kind == KIND_READ) {
+            publishQueueWord(true);
+            next.wake();
+            return next.thread();
+        }
+        publishQueueWord(false);
+        return null;
+    }
+
+    /**
+     * A sleeper gives up (timeout or interrupt): under the guard it leaves, withdraws its hand-off request,
+     * publishes the queue word (S1) and wakes the new head if that one could acquire now (S2).
+     */
+    private void leave(Waiter waiter) {
+        Thread wake = null;
+        waiters.lock();
+        try {
+            boolean wasHead = waiters.first() == waiter;
+            boolean headWoken = !wasHead && ((int) QUEUE.getVolatile(this) & WAKING) != 0;
+            waiters.remove(waiter);
+            if (wasHead) {
+                for (;;) { // only the head sets HANDOFF
+                    int s = (int) STATE.getVolatile(this);
+                    if ((s & HANDOFF) == 0 || STATE.compareAndSet(this, s, s & ~HANDOFF)) {
+                        break;
+                    }
                 }
-                waiters.remove(head);
-                STATE.getAndBitwiseOr(this, WRITER); // on the writer's behalf; no reader can come in meanwhile
-                head.grant();
-                LockSupport.unpark(head.thread());
-                break;
             }
-            if ((s & WRITER) != 0) {
-                break;
+            publishQueueWord(headWoken); // S1
+            Waiter next = waiters.first();
+            if (next != null && !headWoken && headCanAcquire(next.kind, (int) STATE.getVolatile(this))) { // S2
+                publishQueueWord(true);
+                next.wake();
+                wake = next.thread();
             }
-            waiters.remove(head);
-            STATE.getAndAdd(this, READER); // on the reader's behalf (rwsem_mark_wake)
-            head.grant();
-            LockSupport.unpark(head.thread());
+        } finally {
+            waiters.unlock();
         }
-        if (waiters.isEmpty()) {
-            STATE.getAndBitwiseAnd(this, ~WAITERS);
+        if (wake != null) {
+            LockSupport.unpark(wake);
         }
+    }
+
+    /** U2: after a release, wakes the head unless nobody sleeps or the head is already awake. */
+    private void wakeHeadIfAsleep() {
+        if (((int) QUEUE.getVolatile(this) & (WAITERS | WAKING)) != WAITERS) {
+            return;
+        }
+        Thread wake = null;
+        waiters.lock();
+        try {
+            Waiter first = waiters.first();
+            if (first != null && ((int) QUEUE.getVolatile(this) & WAKING) == 0) { // not woken meanwhile
+                publishQueueWord(true);
+                first.wake();
+                wake = first.thread();
+            }
+        } finally {
+            waiters.unlock();
+        }
+        if (wake != null) {
+            LockSupport.unpark(wake); // outside the guard: the woken head takes it first thing
+        }
+    }
+
+    /** Writes the queue word for the list as it is now. Caller holds the guard. */
+    private void publishQueueWord(boolean headWoken) {
+        Waiter first = waiters.first();
+        int q = first == null ? 0 : WAITERS | (first.kind == KIND_WRITE ? WRITER_FIRST : 0)
+                | (headWoken ? WAKING : 0);
+        QUEUE.setVolatile(this, q);
     }
 
     private void checkReaderRoom(int s) {
@@ -591,12 +713,14 @@ public final class RwSemaphore implements ReadWriteLock {
     // VarHandle mechanics
     private static final VarHandle STATE;
     private static final VarHandle WRITER_THREAD;
+    private static final VarHandle QUEUE;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             STATE = lookup.findVarHandle(RwSemaphore.class, "state", int.class);
             WRITER_THREAD = lookup.findVarHandle(RwSemaphore.class, "writer", Thread.class);
+            QUEUE = lookup.findVarHandle(RwSemaphore.class, "queue", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

@@ -276,6 +276,47 @@ class RwSemaphoreTest extends LockContract {
         assertFalse(rwsem.hasQueuedThreads());
     }
 
+    /**
+     * Readers and writers that re-take the lock back to back, more threads than cores, for a few seconds: every
+     * path between barging, waking, propagation and hand-off is taken many times; a lost wake-up leaves a
+     * sleeper parked for ever while the others go on, and the test times out when they stop.
+     */
+    @Test
+    void backToBackReadersAndWritersLoseNoWakeUp() throws Exception {
+        RwSemaphore rwsem = new RwSemaphore();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        long[] written = {0};
+        List<Future<Long>> workers = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            final boolean writesOften = t % 2 == 0;
+            workers.add(threads.submit(() -> {
+                long writes = 0;
+                int i = 0;
+                while (!stop.get()) {
+                    if (writesOften ? i++ % 2 == 0 : i++ % 16 == 0) {
+                        rwsem.downWrite();
+                        written[0]++;
+                        writes++;
+                        rwsem.upWrite();
+                    } else {
+                        rwsem.downRead();
+                        rwsem.upRead();
+                    }
+                }
+                return writes;
+            }));
+        }
+        Thread.sleep(3_000); // the run's duration (hand-offs need sleepers that waited over a millisecond)
+        stop.set(true);
+        long writes = 0;
+        for (Future<Long> worker : workers) {
+            writes += get(worker);
+        }
+        assertEquals(writes, written[0]);
+        assertFalse(rwsem.isLocked());
+        assertFalse(rwsem.hasQueuedThreads());
+    }
+
     @Test
     void readersNeverOverlapAWriterUnderContention() throws Exception {
         RwSemaphore rwsem = new RwSemaphore();
