@@ -77,10 +77,11 @@ public final class Mutex implements Lock {
      * owner_on_cpu()) or a hand-off is pending. A spinner may take the lock ahead of queued sleepers; that is
      * what makes a mutex fast when critical sections are short. Off by default (DEFAULT_SPIN_ROUNDS says why).
      *
-     * Post-wake spinning (AQS's, not the kernel's): a woken head that loses the race polls the lock word for
-     * 1, 3, 7, ... up to MAX_POST_WAKE_SPINS pauses (doubling with each lost race, while the owner runs) before it
-     * sleeps again, still queued and re-armed, so an unlock still wakes it. Only the head spins this way, so at
-     * most one poller disturbs the owner.
+     * Post-wake spinning (AQS's, not the kernel's): a woken head polls the lock word for 1, 3, 7, ... up to
+     * MAX_POST_WAKE_SPINS pauses (doubling with each wake-up, while the owner runs) before it looks under the
+     * guard and sleeps again. WAKING stays set while it spins: unlocks do not wake an awake head (AQS leaves
+     * the node's status clear while it spins, for the same reason; waking it at every unlock cost 2.5x here).
+     * Only the head spins this way, so at most one poller disturbs the owner.
      *
      * Queue (kernel: wait_lock + wait_list): the WaitList guard protects the list and the queue word.
      * Invariant under the guard: WAITERS <=> list non-empty. WAKING: the head has been woken and has not looked
@@ -334,17 +335,19 @@ public final class Mutex implements Lock {
                     return outcome; // handed over: LOCKED was never cleared, the granter dequeued us
                 }
                 if (outcome == Waiter.WOKEN) {
-                    if (retryAfterWake(waiter)) {
-                        return Waiter.GRANTED;
-                    }
+                    // Spin first, with WAKING still set (unlocks leave us alone: we are awake), then look
+                    // under the guard, withdrawing WAKING, before sleeping again.
                     postWakeSpins = Math.min((postWakeSpins << 1) | 1, MAX_POST_WAKE_SPINS);
-                    if (spinUntilTaken(postWakeSpins)) {
+                    if (spinUntilTaken(waiter, postWakeSpins)) {
                         waiters.lock();
                         try {
                             dequeue(waiter);
                         } finally {
                             waiters.unlock();
                         }
+                        return Waiter.GRANTED;
+                    }
+                    if (retryAfterWake(waiter)) {
                         return Waiter.GRANTED;
                     }
                     continue;
@@ -396,12 +399,13 @@ public final class Mutex implements Lock {
     }
 
     /**
-     * The woken head lost the race: before it sleeps again it polls the lock word for {@code pauses} pauses
-     * and takes the lock if it sees it free (AQS's post-wake spin, whose budget also doubles with every lost
-     * race). It stays queued and re-armed meanwhile, so an unlock still wakes it.
+     * The woken head polls the lock word for {@code pauses} pauses and takes the lock if it sees it free (AQS's
+     * post-wake spin, whose budget also doubles with every lost race). It stays queued with WAKING set
+     * meanwhile, so unlocks do not wake it again; it withdraws WAKING under the guard (retryAfterWake) before
+     * it sleeps.
      */
-    private boolean spinUntilTaken(int pauses) {
-        for (int i = 1; i <= pauses; i++) {
+    private boolean spinUntilTaken(Waiter waiter, int pauses) {
+        for (int i = 1; i <= pauses && waiter.status() == Waiter.WOKEN; i++) { // GRANTED: a hand-off came
             int s = (int) STATE.getOpaque(this); // opaque poll; the CAS is the acquiring access
             if (s == 0 && STATE.compareAndSet(this, 0, LOCKED)) {
                 return true;

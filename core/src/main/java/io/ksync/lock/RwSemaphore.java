@@ -391,12 +391,14 @@ public final class RwSemaphore implements ReadWriteLock {
             for (;;) {
                 int outcome = waiter.await(this, interruptible, timed, deadline, 0);
                 if (outcome == Waiter.WOKEN) {
-                    if (retryAfterWake(waiter)) {
-                        return Waiter.GRANTED;
-                    }
+                    // Spin first with WAKING still set (releases leave an awake head alone), then look under
+                    // the guard, withdrawing WAKING, before sleeping again (see Mutex).
                     postWakeSpins = Math.min((postWakeSpins << 1) | 1, MAX_POST_WAKE_SPINS);
                     if (spinUntilAcquired(kind, postWakeSpins)) {
                         dequeueAcquired(waiter);
+                        return Waiter.GRANTED;
+                    }
+                    if (retryAfterWake(waiter)) {
                         return Waiter.GRANTED;
                     }
                     continue;
@@ -493,8 +495,8 @@ public final class RwSemaphore implements ReadWriteLock {
     }
 
     /**
-     * The woken head lost the race: polls the lock word for {@code pauses} pauses and acquires if it can, still
-     * queued and re-armed (see Mutex's post-wake spin).
+     * The woken head polls the lock word for {@code pauses} pauses and acquires if it can, still queued with
+     * WAKING set (see Mutex's post-wake spin).
      */
     private boolean spinUntilAcquired(int kind, int pauses) {
         for (int i = 0; i < pauses; i++) {

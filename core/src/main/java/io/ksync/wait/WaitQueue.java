@@ -423,14 +423,16 @@ public final class WaitQueue {
         final long deadline = timed ? System.nanoTime() + timeout : 0L;
         Waiter waiter = Waiter.acquire(kind);
         waiter.key = key;
-        long result;
+        long result = Waiter.INTERRUPTED;
+        boolean givingUp = true; // until a result is known: a condition that throws gives up too
         try {
             for (;;) {
                 prepareToWait(waiter);
                 VarHandle.fullFence(); // F1: the entry is in the list before the condition is read
                 if (condition.getAsBoolean()) {
                     result = timed ? Math.max(deadline - System.nanoTime(), 1L) : Waiter.GRANTED;
-                    break;
+                    givingUp = false;
+                    return result;
                 }
                 int outcome = waiter.await(this, interruptible, timed, deadline, 0);
                 if (outcome == Waiter.WOKEN) {
@@ -438,18 +440,18 @@ public final class WaitQueue {
                 }
                 if (condition.getAsBoolean()) { // the kernel's "condition true at the timeout" rule
                     result = timed ? Math.max(deadline - System.nanoTime(), 1L) : Waiter.GRANTED;
+                    givingUp = false;
+                    if (outcome == Waiter.INTERRUPTED) {
+                        waiter.swallowInterrupt(); // we return normally: keep the interrupt for the caller
+                    }
                 } else {
                     result = outcome == Waiter.INTERRUPTED ? Waiter.INTERRUPTED : 0L;
                 }
-                if (outcome == Waiter.INTERRUPTED && result != Waiter.INTERRUPTED) {
-                    waiter.swallowInterrupt(); // we return normally: keep the interrupt for the caller
-                }
-                finishWait(waiter, result == Waiter.INTERRUPTED || result == 0L);
                 return result;
             }
-            finishWait(waiter, false);
-            return result;
         } finally {
+            // finish_wait on every way out, including a condition that throws: the entry must not stay queued
+            finishWait(waiter, givingUp);
             waiter.release();
         }
     }

@@ -301,6 +301,28 @@ class WaitQueueTest extends WaitTest {
         assertThrows(IllegalArgumentException.class, () -> entry.sleep(-1, TimeUnit.SECONDS));
     }
 
+    @Test
+    void aConditionThatThrowsLeavesTheQueueCleanAndTheExceptionPropagates() throws Exception {
+        WaitQueue queue = new WaitQueue();
+        AtomicInteger evaluations = new AtomicInteger();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> queue.waitEvent(() -> {
+            if (evaluations.incrementAndGet() == 2) { // the re-check after queueing
+                throw new IllegalStateException("broken condition");
+            }
+            return false;
+        }));
+        assertEquals("broken condition", e.getMessage());
+        assertEquals(0, queue.getQueueLength(), "the entry must leave the queue with the exception");
+        Future<?> waiter = threads.submit(() -> {
+            queue.waitEvent(() -> ready);
+            return null;
+        });
+        awaitCondition("a sleeper", () -> queue.getQueueLength() == 1);
+        ready = true;
+        queue.wakeUp();
+        get(waiter);
+    }
+
     /** Many producers and consumers through one exclusive queue: every token is consumed, nobody is stuck. */
     @Test
     void noWakeUpIsLostUnderContention() throws Exception {
