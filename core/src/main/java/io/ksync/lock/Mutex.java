@@ -503,12 +503,8 @@ public final class Mutex implements Lock {
                 }
             }
             dequeue(waiter); // S1: withdraws WAKING if it was ours
-            Waiter next = waiters.first();
-            if (next != null && (int) QUEUE.getVolatile(this) == WAITERS
-                    && (int) STATE.getVolatile(this) == 0) { // S2
-                QUEUE.setVolatile(this, WAITERS | WAKING);
-                next.wake(); // we may have swallowed the wake-up of the unlock that freed the lock
-                wake = next.thread();
+            if ((int) STATE.getVolatile(this) == 0) { // S2
+                wake = wakeHeadLocked(); // we may have swallowed the wake-up of the unlock that freed the lock
             }
         } finally {
             waiters.unlock();
@@ -535,21 +531,30 @@ public final class Mutex implements Lock {
 
     /** After an unlock saw sleepers and no woken head: wake the head, under the guard. */
     private void wakeHead() {
-        Thread wake = null;
+        Thread wake;
         waiters.lock();
         try {
-            Waiter first = waiters.first();
-            if (first != null && (int) QUEUE.getVolatile(this) == WAITERS) { // not woken meanwhile
-                QUEUE.setVolatile(this, WAITERS | WAKING);
-                first.wake();
-                wake = first.thread();
-            }
+            wake = wakeHeadLocked();
         } finally {
             waiters.unlock();
         }
         if (wake != null) {
             LockSupport.unpark(wake); // outside the guard: the woken head takes it first thing
         }
+    }
+
+    /**
+     * Marks the head woken and sets WAKING, unless nobody sleeps or the head is already awake. Caller holds the
+     * guard and unparks the returned thread (if any) after dropping it.
+     */
+    private Thread wakeHeadLocked() {
+        Waiter first = waiters.first();
+        if (first == null || (int) QUEUE.getVolatile(this) != WAITERS) {
+            return null;
+        }
+        QUEUE.setVolatile(this, WAITERS | WAKING);
+        first.wake();
+        return first.thread();
     }
 
     /**
@@ -571,12 +576,7 @@ public final class Mutex implements Lock {
                 wake = first.thread();
             } else {
                 STATE.setVolatile(this, 0); // volatile: releases the critical section
-                first = waiters.first();
-                if (first != null && (int) QUEUE.getVolatile(this) == WAITERS) {
-                    QUEUE.setVolatile(this, WAITERS | WAKING);
-                    first.wake();
-                    wake = first.thread();
-                }
+                wake = wakeHeadLocked();
             }
         } finally {
             waiters.unlock();

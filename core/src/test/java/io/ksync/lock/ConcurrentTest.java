@@ -12,27 +12,30 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
-/** What the concurrency tests of this package share: a thread pool per test, and bounded waits. */
-abstract class ConcurrentTest {
+/**
+ * What the concurrency tests share (those of {@code io.ksync.lock} and {@code io.ksync.wait}): a thread pool per
+ * test, and bounded waits.
+ */
+public abstract class ConcurrentTest {
 
     /** Bound on every wait in these tests: generous, so that only a real hang fails them. */
-    static final long TIMEOUT_SECONDS = 30;
+    protected static final long TIMEOUT_SECONDS = 30;
 
-    ExecutorService threads;
+    protected ExecutorService threads;
 
     @BeforeEach
-    void startThreads() {
+    protected void startThreads() {
         threads = Executors.newCachedThreadPool();
     }
 
     @AfterEach
-    void stopThreads() throws InterruptedException {
+    protected void stopThreads() throws InterruptedException {
         threads.shutdownNow();
         assertTrue(threads.awaitTermination(TIMEOUT_SECONDS, TimeUnit.SECONDS), "test threads did not stop");
     }
 
     /** Waits, by polling, until {@code condition} holds; fails after the bound. */
-    static void awaitCondition(String what, BooleanSupplier condition) throws TimeoutException {
+    protected static void awaitCondition(String what, BooleanSupplier condition) throws TimeoutException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() - deadline > 0) {
@@ -43,11 +46,11 @@ abstract class ConcurrentTest {
     }
 
     /** Runs {@code action} on another thread and returns its answer, failing on a hang. */
-    boolean onOtherThread(java.util.concurrent.Callable<Boolean> action) throws Exception {
+    protected boolean onOtherThread(java.util.concurrent.Callable<Boolean> action) throws Exception {
         return threads.submit(action).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
     }
 
-    static <T> T get(Future<T> future) throws InterruptedException, ExecutionException, TimeoutException {
+    protected static <T> T get(Future<T> future) throws InterruptedException, ExecutionException, TimeoutException {
         return future.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
     }
 }

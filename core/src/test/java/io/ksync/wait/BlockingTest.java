@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ksync.lock.ConcurrentTest;
 import io.ksync.lock.Mutex;
 import io.ksync.lock.RwSemaphore;
 import io.ksync.lock.Semaphore;
@@ -24,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * {@link Blocking#run}/{@link Blocking#call} do the same for code outside ksync; a hook that throws is reported
  * and ignored.
  */
-class BlockingTest extends WaitTest {
+class BlockingTest extends ConcurrentTest {
 
     /** Records, per thread, the blockers it reported sleeping on and whether the calls paired. */
     static final class RecordingHook implements BlockingHook {

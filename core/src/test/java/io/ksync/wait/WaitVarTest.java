@@ -5,12 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ksync.lock.ConcurrentTest;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-class WaitVarTest extends WaitTest {
+class WaitVarTest extends ConcurrentTest {
 
     /** Objects whose identity hash codes share a bucket of the table: found by search, as hash codes vary. */
     private static Object[] twoInOneBucket() {
