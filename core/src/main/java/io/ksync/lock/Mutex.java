@@ -369,7 +369,7 @@ public final class Mutex implements Lock {
     private boolean optimisticSpin() {
         Thread me = Thread.currentThread();
         if (spinRounds == 0 || spinner != null || !SPINNER.compareAndSet(this, null, me)) {
-            return STATE.compareAndSet(this, 0, LOCKED); // somebody else spins: one try, then queue
+            return STATE.compareAndSet(this, 0, LOCKED); // no spinning (budget 0, or another spinner): one try
         }
         try {
             final int spinRounds = this.spinRounds; // a final local of the same name, as j.u.c does

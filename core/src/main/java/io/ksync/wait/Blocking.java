@@ -6,7 +6,10 @@ import java.util.Objects;
 /**
  * The blocking hooks (DESIGN.md 3.9): registration of {@link BlockingHook}s, and {@link #run}/{@link #call}
  * to declare blocking that happens outside ksync, as {@link java.util.concurrent.ForkJoinPool.ManagedBlocker}
- * does for the fork-join pool.
+ * does for the fork-join pool. The kernel gets the same information from the scheduler: {@code schedule()} of
+ * a workqueue worker calls {@code wq_worker_sleeping()} and its wake-up {@code wq_worker_running()}, and
+ * {@code might_sleep()} lets lockdep catch a sleep under a spinlock; a JVM scheduler tells nobody, so ksync's
+ * sleeping primitives say it themselves.
  *
  * <pre>{@code
  * // inside a work item: a blocking read the pool should know about
