@@ -245,7 +245,7 @@ class MutexTest extends LockContract {
                 return rounds;
             }));
         }
-        Thread.sleep(3_000); // the run's duration (hand-offs need sleepers that waited over a millisecond)
+        Thread.sleep(3_000); // the run's duration (hand-offs need sleepers that waited over 4 ms)
         stop.set(true);
         long total = 0;
         for (Future<Long> locker : lockers) {

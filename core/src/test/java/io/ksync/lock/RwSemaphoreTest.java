@@ -306,7 +306,7 @@ class RwSemaphoreTest extends LockContract {
                 return writes;
             }));
         }
-        Thread.sleep(3_000); // the run's duration (hand-offs need sleepers that waited over a millisecond)
+        Thread.sleep(3_000); // the run's duration (hand-offs need sleepers that waited over 4 ms)
         stop.set(true);
         long writes = 0;
         for (Future<Long> worker : workers) {
