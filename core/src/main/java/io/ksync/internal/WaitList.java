@@ -124,11 +124,6 @@ public final class WaitList {
         return head == null;
     }
 
-    /** Number of queued waiters. Caller holds the guard. */
-    public int size() {
-        return size;
-    }
-
     /**
      * The oldest waiter, read without the guard with volatile ordering: a waker that stores its condition,
      * issues a full fence and then finds null here may skip the wake-up, because a waiter queues itself, fences,

@@ -87,7 +87,7 @@ public final class Waiter {
         return waiter;
     }
 
-    /** Binds a detached entry to the current thread and the given kind. Caller holds the list lock. */
+    /** Binds the entry to the current thread and the given kind as it is queued. Caller holds the list lock. */
     public void bind(int kind) {
         this.thread = Thread.currentThread();
         this.kind = kind;

@@ -369,22 +369,8 @@ public final class WaitQueue {
         if (previous != this && previous != null) {
             previous.checkNotQueuedElsewhere(entry); // its guard alone: guards never nest
         }
-        waiters.lock();
-        try {
-            entry.queue = this;
-            if (!entry.waiter.isQueued()) {
-                entry.waiter.bind(kind);
-                if (kind == EXCLUSIVE) {
-                    waiters.addLast(entry.waiter);
-                } else {
-                    waiters.addFirst(entry.waiter);
-                }
-            }
-            entry.waiter.rearm();
-        } finally {
-            waiters.unlock();
-        }
-        VarHandle.fullFence(); // F1 (see the class notes): queued before the caller reads its condition
+        entry.queue = this; // read back only by the entry's own thread (finishWait, sleep)
+        prepareToWait(entry.waiter, kind);
     }
 
     private void checkNotQueuedElsewhere(Entry entry) {
@@ -423,31 +409,26 @@ public final class WaitQueue {
         final long deadline = timed ? System.nanoTime() + timeout : 0L;
         Waiter waiter = Waiter.acquire(kind);
         waiter.key = key;
-        long result = Waiter.INTERRUPTED;
-        boolean givingUp = true; // until a result is known: a condition that throws gives up too
+        boolean givingUp = true; // until the condition is seen true: a condition that throws gives up too
         try {
             for (;;) {
-                prepareToWait(waiter);
-                VarHandle.fullFence(); // F1: the entry is in the list before the condition is read
+                prepareToWait(waiter, kind);
                 if (condition.getAsBoolean()) {
-                    result = timed ? Math.max(deadline - System.nanoTime(), 1L) : Waiter.GRANTED;
                     givingUp = false;
-                    return result;
+                    return satisfied(timed, deadline);
                 }
                 int outcome = waiter.await(this, interruptible, timed, deadline, 0);
                 if (outcome == Waiter.WOKEN) {
                     continue; // re-check the condition (re-queueing first, as the loop's prepare_to_wait)
                 }
                 if (condition.getAsBoolean()) { // the kernel's "condition true at the timeout" rule
-                    result = timed ? Math.max(deadline - System.nanoTime(), 1L) : Waiter.GRANTED;
                     givingUp = false;
                     if (outcome == Waiter.INTERRUPTED) {
                         waiter.swallowInterrupt(); // we return normally: keep the interrupt for the caller
                     }
-                } else {
-                    result = outcome == Waiter.INTERRUPTED ? Waiter.INTERRUPTED : 0L;
+                    return satisfied(timed, deadline);
                 }
-                return result;
+                return outcome == Waiter.INTERRUPTED ? Waiter.INTERRUPTED : 0L;
             }
         } finally {
             // finish_wait on every way out, including a condition that throws: the entry must not stay queued
@@ -456,12 +437,16 @@ public final class WaitQueue {
         }
     }
 
-    /** prepare_to_wait: queue the entry if a waker has dequeued it (or it is new), and arm it. */
-    private void prepareToWait(Waiter waiter) {
+    /**
+     * prepare_to_wait: queue the entry as {@code kind} if a waker has dequeued it (or it is new), arm it, and
+     * fence (F1, see the class notes), so the caller's next read of its condition cannot miss a wake-up.
+     */
+    private void prepareToWait(Waiter waiter, int kind) {
         waiters.lock();
         try {
             if (!waiter.isQueued()) {
-                if (waiter.kind == EXCLUSIVE) {
+                waiter.bind(kind);
+                if (kind == EXCLUSIVE) {
                     waiters.addLast(waiter);
                 } else {
                     waiters.addFirst(waiter);
@@ -471,6 +456,12 @@ public final class WaitQueue {
         } finally {
             waiters.unlock();
         }
+        VarHandle.fullFence(); // F1: the entry is in the list before the condition is read
+    }
+
+    /** What a wait returns once it has seen its condition true: 1 for untimed waits, else the time left. */
+    private static long satisfied(boolean timed, long deadline) {
+        return timed ? Math.max(deadline - System.nanoTime(), 1L) : Waiter.GRANTED;
     }
 
     /** finish_wait: leave the queue; an exclusive waiter that gives up after a wake-up passes it on. */
