@@ -1,0 +1,190 @@
+package io.ksync.bench.fifo;
+
+import io.ksync.fifo.Kfifo;
+import java.util.Arrays;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.jctools.queues.MessagePassingQueue;
+import org.jctools.queues.SpscArrayQueue;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Group;
+import org.openjdk.jmh.annotations.GroupThreads;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Control;
+
+/**
+ * Single-producer, single-consumer throughput of element queues: ksync's {@link Kfifo} ({@code kfifo_put} /
+ * {@code kfifo_get}, and {@code kfifo_in} / {@code kfifo_out} of 32 at a time) against JCTools'
+ * {@link SpscArrayQueue} ({@code offer}/{@code poll}, and {@code fill}/{@code drain} of 32) and
+ * {@link ArrayBlockingQueue} ({@code offer}/{@code poll}), in the same run, each with 1024 slots.
+ *
+ * <p>What to read from it: the consumer's score ({@code ...Get}, {@code ...Poll}, {@code ...Out},
+ * {@code ...Drain}), in elements per microsecond: every call returns one element, or 32 for the batched ones
+ * (counted as 32 operations). Each group is one producer thread and one consumer thread that spin (no back-off)
+ * while the queue is full or empty, so on two cores each has its own; JMH's {@link Control} stops the spinning at
+ * the end of an iteration. Issue 4 asks single-element {@code Kfifo} to match {@code SpscArrayQueue} and batched
+ * {@code Kfifo} to move at least twice as many elements as single-element {@code SpscArrayQueue}.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(2)
+public class KfifoBenchmark {
+
+    /** Elements per batched call. */
+    static final int BATCH = 32;
+
+    /** What every queue carries: one boxed constant, so the benchmark measures no allocation. */
+    static final Integer ELEMENT = 42;
+
+    /** One queue of each kind per group (a producer and a consumer) and the batch arrays. */
+    @State(Scope.Group)
+    public static class Queues {
+        /** Slots of each queue. */
+        @Param({"1024"})
+        public int capacity;
+
+        Kfifo<Integer> kfifo;
+        SpscArrayQueue<Integer> spsc;
+        ArrayBlockingQueue<Integer> blocking;
+        final Integer[] toSend = new Integer[BATCH];
+        final Integer[] received = new Integer[BATCH];
+        final MessagePassingQueue.Supplier<Integer> supplier = () -> ELEMENT;
+        /** The last element the JCTools drain consumer saw (a field store, so the consumer is not dead code). */
+        Integer drained;
+        final MessagePassingQueue.Consumer<Integer> consumer = e -> drained = e;
+
+        @Setup
+        public void setUp() {
+            kfifo = new Kfifo<>(capacity);
+            spsc = new SpscArrayQueue<>(capacity);
+            blocking = new ArrayBlockingQueue<>(capacity);
+            Arrays.fill(toSend, ELEMENT);
+        }
+    }
+
+    // ---- single elements ----
+
+    @Benchmark
+    @Group("kfifo")
+    @GroupThreads(1)
+    public void kfifoPut(Queues q, Control control) {
+        while (!q.kfifo.put(ELEMENT) && !control.stopMeasurement) {
+            // full: spin
+        }
+    }
+
+    @Benchmark
+    @Group("kfifo")
+    @GroupThreads(1)
+    public Integer kfifoGet(Queues q, Control control) {
+        Integer e;
+        while ((e = q.kfifo.get()) == null && !control.stopMeasurement) {
+            // empty: spin
+        }
+        return e;
+    }
+
+    @Benchmark
+    @Group("spsc")
+    @GroupThreads(1)
+    public void spscOffer(Queues q, Control control) {
+        while (!q.spsc.offer(ELEMENT) && !control.stopMeasurement) {
+            // full: spin
+        }
+    }
+
+    @Benchmark
+    @Group("spsc")
+    @GroupThreads(1)
+    public Integer spscPoll(Queues q, Control control) {
+        Integer e;
+        while ((e = q.spsc.poll()) == null && !control.stopMeasurement) {
+            // empty: spin
+        }
+        return e;
+    }
+
+    @Benchmark
+    @Group("blocking")
+    @GroupThreads(1)
+    public void blockingOffer(Queues q, Control control) {
+        while (!q.blocking.offer(ELEMENT) && !control.stopMeasurement) {
+            // full: spin
+        }
+    }
+
+    @Benchmark
+    @Group("blocking")
+    @GroupThreads(1)
+    public Integer blockingPoll(Queues q, Control control) {
+        Integer e;
+        while ((e = q.blocking.poll()) == null && !control.stopMeasurement) {
+            // empty: spin
+        }
+        return e;
+    }
+
+    // ---- batches of 32 ----
+
+    @Benchmark
+    @Group("kfifoBatch")
+    @GroupThreads(1)
+    @OperationsPerInvocation(BATCH)
+    public void kfifoIn(Queues q, Control control) {
+        final Kfifo<Integer> fifo = q.kfifo;
+        int moved = 0;
+        while (moved < BATCH && !control.stopMeasurement) {
+            moved += fifo.in(q.toSend, moved, BATCH - moved);
+        }
+    }
+
+    @Benchmark
+    @Group("kfifoBatch")
+    @GroupThreads(1)
+    @OperationsPerInvocation(BATCH)
+    public Integer kfifoOut(Queues q, Control control) {
+        final Kfifo<Integer> fifo = q.kfifo;
+        int moved = 0;
+        while (moved < BATCH && !control.stopMeasurement) {
+            moved += fifo.out(q.received, moved, BATCH - moved);
+        }
+        return q.received[BATCH - 1];
+    }
+
+    @Benchmark
+    @Group("spscBatch")
+    @GroupThreads(1)
+    @OperationsPerInvocation(BATCH)
+    public void spscFill(Queues q, Control control) {
+        final SpscArrayQueue<Integer> queue = q.spsc;
+        int moved = 0;
+        while (moved < BATCH && !control.stopMeasurement) {
+            moved += queue.fill(q.supplier, BATCH - moved);
+        }
+    }
+
+    @Benchmark
+    @Group("spscBatch")
+    @GroupThreads(1)
+    @OperationsPerInvocation(BATCH)
+    public Integer spscDrain(Queues q, Control control) {
+        final SpscArrayQueue<Integer> queue = q.spsc;
+        int moved = 0;
+        while (moved < BATCH && !control.stopMeasurement) {
+            moved += queue.drain(q.consumer, BATCH - moved);
+        }
+        return q.drained;
+    }
+}
