@@ -12,8 +12,9 @@
 # Flags: quick mode (one fork per JVM configuration, 200 ms iterations), 3 iterations instead of 5, and split
 # per-actor compilation off (-sc false): each test still runs under the interpreter, C1, C2 and C2 with its
 # scheduling randomizers (StressLCM/GCM/...), in 8 configurations instead of 28. On the two-core development
-# machine these flags take about 9 minutes for both phases (plain quick mode with -sc false took 12, with split
-# compilation it would take over 40); every busted control still fails in most of its 8 configurations.
+# machine these flags take about 18 minutes for both phases with the 80-odd tests of issues 2 to 4 (when the
+# suite was half that size they took 9, where plain quick mode with -sc false took 12 and split compilation over
+# 40); every busted control still fails in most of its 8 configurations.
 # KSYNC_JCSTRESS_OPTS replaces these options in both phases (e.g. KSYNC_JCSTRESS_OPTS="-m default" for a longer
 # run); jcstress rejects an option given twice, so it replaces rather than adds.
 # Reports, logs and jcstress's result blobs go to stress/target/jcstress-quick/.
