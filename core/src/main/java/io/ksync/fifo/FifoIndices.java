@@ -146,8 +146,8 @@ abstract class FifoIndices extends FifoIndicesPadAfterConsumer {
      * - producer, publication: IN.setRelease(in + n). The release orders the payload stores before the new
      *   index: it is kfifo_copy_in()'s smp_wmb() together with the "fifo->in += len" that follows it.
      * - consumer, the producer's index: IN.getAcquire, in used(), only when cachedIn shows less data than
-     *   wanted. (Kfifo's single-element get() and put() signal through the slot instead; see Kfifo.) It pairs with the producer's setRelease: every slot below the value read is fully written
-     *   and visible. The kernel reads fifo->in plainly and has no read barrier before the payload loads; the
+     *   wanted (Kfifo's single-element get() and put() signal through the slots instead; see Kfifo). It pairs
+     *   with the producer's setRelease: every slot below the value read is fully written and visible. The kernel reads fifo->in plainly and has no read barrier before the payload loads; the
      *   JMM orders nothing by a control or address dependency, so here the read is an acquire.
      * - consumer, payload: plain loads (Kfifo also stores null into each consumed slot, plainly).
      * - consumer, publication: OUT.setRelease(out + n). It orders the payload loads (and Kfifo's null stores)
@@ -320,7 +320,8 @@ abstract class FifoIndices extends FifoIndicesPadAfterConsumer {
     /** Whether {@code in == out} now ({@code kfifo_is_empty}); a snapshot. */
     final boolean isEmptySnapshot() {
         final int out = (int) OUT.getAcquire(this); // acquire: pairs with the consumer's setRelease
-        return (int) IN.getAcquire(this) - out <= 0; // acquire: pairs with the producer's setRelease; see lengthSnapshot
+        // acquire: pairs with the producer's setRelease; <= 0, not == 0: see lengthSnapshot
+        return (int) IN.getAcquire(this) - out <= 0;
     }
 
     /**

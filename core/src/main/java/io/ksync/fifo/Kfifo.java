@@ -67,15 +67,15 @@ public final class Kfifo<E> extends FifoIndices {
      * Implementation notes.
      *
      * The indices, their ordering and the caches are FifoIndices'; see its notes. Storage is an Object[] of
-     * capacity slots, and element i of the stream lives in slots[i & mask]. A slot is non-null exactly while it
-     * holds an element that has been stored and not yet consumed, so for one element the slots themselves are
-     * the signal, as in JCTools' SpscArrayQueue: get() and peek() never read the producer's index, and put()
-     * reads no index at all: when its cache of out runs out it looks at a slot a quarter of the fifo ahead,
-     * and a null there proves room for that many puts (the look-ahead). Otherwise the other side's index, whose
-     * cache line moves between the cores whenever it is written and read, would be read on every element of a
-     * fifo that runs nearly empty or nearly full (measured: a get() that read in each time was 3x slower than
-     * SpscArrayQueue). The bulk methods, which need counts, use the indices as the kernel does. Access by
-     * access:
+     * capacity slots between two pads, and element i of the stream lives in slots[PAD + (i & mask)]. A slot is
+     * non-null exactly while it holds an element that has been stored and not yet consumed, so for one element
+     * the slots themselves are the signal, as in JCTools' SpscArrayQueue: get() and peek() never read the
+     * producer's index, and put() reads no index at all: when its cache of out runs out it looks at a slot a
+     * quarter of the fifo ahead, and a null there proves room for that many puts (the look-ahead). Otherwise
+     * the other side's index, whose cache line moves between the cores whenever it is written and read, would
+     * be read on every element of a fifo that runs nearly empty or nearly full (measured: a get() that read in
+     * each time was 3x slower than SpscArrayQueue). The bulk methods, which need counts, use the indices as the
+     * kernel does. Access by access:
      *
      *   put (producer):       in = IN.get (plain, own index)
      *                         room from cachedOut, else findRoom: SLOTS.getAcquire of the look-ahead slot,
@@ -117,12 +117,19 @@ public final class Kfifo<E> extends FifoIndices {
      * again and again, a little at a time, pays for what is copied, not for the whole array each time.
      */
 
+    /**
+     * Unused references before the first slot and after the last: 128 bytes with compressed references, so the
+     * array header (whose length every bounds check reads) and the neighbouring objects share no cache line
+     * with the slots the producer writes, as JCTools pads its buffers.
+     */
+    private static final int PAD = 32;
+
     /** The most slots findRoom proves free with one look (JCTools' look-ahead step). */
     private static final int MAX_LOOK_AHEAD = 4096;
 
-    /** The slots; element i of the stream lives in slots[i & mask]. Non-null exactly while holding an unconsumed element. */
+    /** The slots; element i of the stream lives in slots[PAD + (i & mask)], non-null exactly while it is queued. */
     private final Object[] slots;
-    /** How far ahead findRoom looks: a quarter of the slots, at most {@link #MAX_LOOK_AHEAD}, less than the capacity. */
+    /** How far ahead findRoom looks: a quarter of the slots, at most {@link #MAX_LOOK_AHEAD}, below the capacity. */
     private final int lookAhead;
 
     /**
@@ -133,7 +140,7 @@ public final class Kfifo<E> extends FifoIndices {
      */
     public Kfifo(int capacity) {
         super(capacity);
-        this.slots = new Object[this.capacity];
+        this.slots = new Object[this.capacity + 2 * PAD];
         // below the capacity: a null slot lookAhead ahead must belong to an element already queued once
         this.lookAhead = this.capacity == 1 ? 0 : Math.max(1, Math.min(this.capacity / 4, MAX_LOOK_AHEAD));
     }
@@ -567,8 +574,9 @@ public final class Kfifo<E> extends FifoIndices {
         if (in - cachedOut >= capacity && !findRoom(in)) { // plain: the producer's own cache
             return false;
         }
-        SLOTS.setRelease(slots, in & mask, e); // release: pairs with getAcquire in doGet/doPeek; kfifo_put's smp_wmb
-        IN.setRelease(this, in + 1);           // release: pairs with getAcquire in used() (bulk out, len)
+        // release: pairs with getAcquire in doGet/doPeek; kfifo_put's smp_wmb
+        SLOTS.setRelease(slots, PAD + (in & mask), e);
+        IN.setRelease(this, in + 1); // release: pairs with getAcquire in used() (bulk out, len)
         return true;
     }
 
@@ -581,11 +589,11 @@ public final class Kfifo<E> extends FifoIndices {
     private boolean findRoom(int in) {
         final int ahead = in + lookAhead;
         // acquire: pairs with the consumer's setRelease of null; it has loaded the element before
-        if (SLOTS.getAcquire(slots, ahead & mask) == null) {
+        if (SLOTS.getAcquire(slots, PAD + (ahead & mask)) == null) {
             cachedOut = ahead - capacity + 1; // plain: the producer's own cache; a lower bound of out
             return true;
         }
-        if (SLOTS.getAcquire(slots, in & mask) == null) { // acquire: as above
+        if (SLOTS.getAcquire(slots, PAD + (in & mask)) == null) { // acquire: as above
             cachedOut = in - capacity + 1;
             return true;
         }
@@ -609,8 +617,8 @@ public final class Kfifo<E> extends FifoIndices {
         // release fence: orders the caller's writes into the elements before the slot stores below, which a
         // get() may see through its getAcquire of a slot before this call publishes in
         VarHandle.releaseFence();
-        System.arraycopy(src, off, slots, start, first); // plain stores
-        System.arraycopy(src, off + first, slots, 0, n - first);
+        System.arraycopy(src, off, slots, PAD + start, first); // plain stores
+        System.arraycopy(src, off + first, slots, PAD, n - first);
         IN.setRelease(this, in + n); // release: pairs with getAcquire in used(); kfifo_copy_in's smp_wmb
         return n;
     }
@@ -618,7 +626,7 @@ public final class Kfifo<E> extends FifoIndices {
     @SuppressWarnings("unchecked")
     private E doGet() {
         final int out = (int) OUT.get(this); // plain: only the consumer writes out
-        final int slot = out & mask;
+        final int slot = PAD + (out & mask);
         // acquire: pairs with the producer's setRelease in doPut (or its release fence in doIn). The slot says
         // whether element out is there: slots are non-null exactly from out up to what the producer has
         // stored. So a get() never reads the producer's line, only the slot it empties.
@@ -634,7 +642,7 @@ public final class Kfifo<E> extends FifoIndices {
     @SuppressWarnings("unchecked")
     private E doPeek() {
         final int out = (int) OUT.get(this); // plain: only the consumer writes out
-        return (E) SLOTS.getAcquire(slots, out & mask); // acquire: as in doGet
+        return (E) SLOTS.getAcquire(slots, PAD + (out & mask)); // acquire: as in doGet
     }
 
     private int doOut(E[] dst, int off, int len, boolean consume) {
@@ -645,8 +653,8 @@ public final class Kfifo<E> extends FifoIndices {
         }
         final int start = out & mask;
         final int first = Math.min(n, capacity - start);
-        System.arraycopy(slots, start, dst, off, first); // plain loads
-        System.arraycopy(slots, 0, dst, off + first, n - first);
+        System.arraycopy(slots, PAD + start, dst, off, first); // plain loads
+        System.arraycopy(slots, PAD, dst, off + first, n - first);
         if (consume) {
             clearAndPublish(out, start, first, n);
         }
@@ -677,10 +685,10 @@ public final class Kfifo<E> extends FifoIndices {
     private void clearAndPublish(int out, int start, int first, int n) {
         // One release store per slot, in order: each orders the loads of the elements (and the nulls before it)
         // before it, so the producer, which may see a null through findRoom, sees the nulls in order too.
-        for (int i = start, end = start + first; i < end; i++) {
+        for (int i = PAD + start, end = PAD + start + first; i < end; i++) {
             SLOTS.setRelease(slots, i, null);
         }
-        for (int i = 0, end = n - first; i < end; i++) {
+        for (int i = PAD, end = PAD + n - first; i < end; i++) {
             SLOTS.setRelease(slots, i, null);
         }
         OUT.setRelease(this, out + n); // release: pairs with getAcquire in unused(); kfifo_copy_out's smp_wmb
