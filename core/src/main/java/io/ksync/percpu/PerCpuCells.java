@@ -38,8 +38,9 @@ final class PerCpuCells {
      *
      * Orderings: the values are updated only with getAndAdd / getAndSet / compareAndSet (volatile read-modify-
      * writes) and read with getVolatile by summing readers (PerCpuCounter.sum, the rw-semaphore's writer). The
-     * owner words and the hints are opaque: a stale value costs at most one needless claim or move. Each is a
-     * whole int or long, so never torn.
+     * owner words are read and written opaque; the hints are written opaque and read plainly on the hot path
+     * (one plain load per update): a stale value costs at most one needless claim or move. Each is a whole int
+     * or long, so never torn.
      */
 
     /** Longs per cell: 128 bytes, two cache lines, so the adjacent-line prefetcher does not pair two cells. */
