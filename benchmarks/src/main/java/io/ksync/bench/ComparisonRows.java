@@ -1,11 +1,15 @@
 package io.ksync.bench;
 
 import io.ksync.bench.ComparisonRow.Target;
+import io.ksync.bench.fifo.KfifoBenchmark;
+import io.ksync.bench.fifo.RecordFifoBenchmark;
 import io.ksync.bench.lock.MutexBenchmark;
 import io.ksync.bench.lock.OversubscribedSpinLockBenchmark;
 import io.ksync.bench.lock.RwSemaphoreBenchmark;
 import io.ksync.bench.lock.SeqLockBenchmark;
 import io.ksync.bench.lock.SpinLockBenchmark;
+import io.ksync.bench.percpu.PerCpuCounterBenchmark;
+import io.ksync.bench.percpu.PerCpuRwSemaphoreBenchmark;
 import io.ksync.bench.wait.CompletionBenchmark;
 import io.ksync.percpu.Cpus;
 import java.util.ArrayList;
@@ -21,6 +25,7 @@ public final class ComparisonRows {
 
     private static final String ISSUE_2 = "issue 2";
     private static final String ISSUE_3 = "issue 3";
+    private static final String ISSUE_4 = "issue 4";
 
     private ComparisonRows() {
     }
@@ -39,6 +44,10 @@ public final class ComparisonRows {
         mutexes(rows);
         rwSemaphores(rows);
         completions(rows);
+        perCpuCounters(rows);
+        perCpuRwSemaphores(rows);
+        elementFifos(rows);
+        recordFifos(rows);
         return rows;
     }
 
@@ -191,6 +200,67 @@ public final class ComparisonRows {
         rows.add(new ComparisonRow("ping-pong, 2 threads: round trips (2 wake-ups each)", "Completion",
                 BenchmarkRef.of(bench, "completion").metric("completionPing"), "CountDownLatch (new per round)",
                 BenchmarkRef.of(bench, "countDownLatch").metric("countDownLatchPing"), null));
+    }
+
+    private static void perCpuCounters(List<ComparisonRow> rows) {
+        final Class<?> bench = PerCpuCounterBenchmark.class;
+        for (int threads : new int[] {1, 2, 4}) {
+            final String scenario = "counter increment, " + threads + (threads == 1 ? " thread" : " threads")
+                    + ", one counter" + oversubscribed(threads);
+            final BenchmarkRef percpu = BenchmarkRef.of(bench, "percpuAdd").param("batch", "0").threads(threads);
+            rows.add(new ComparisonRow(scenario, "PerCpuCounter.add", percpu, "LongAdder.increment",
+                    BenchmarkRef.of(bench, "longAdderAdd").param("batch", "0").threads(threads),
+                    threads == 1 ? null : Target.atLeast(1, ISSUE_4)));
+            rows.add(new ComparisonRow(scenario, "PerCpuCounter.add", percpu, "AtomicLong.incrementAndGet",
+                    BenchmarkRef.of(bench, "atomicLongAdd").param("batch", "0").threads(threads), null));
+        }
+        final String read = "counter read after 4 threads updated it, 1 thread";
+        final BenchmarkRef adderSum = BenchmarkRef.of(bench, "longAdderSum").param("batch", "0");
+        rows.add(new ComparisonRow(read, "PerCpuCounter.read (approximate)",
+                BenchmarkRef.of(bench, "percpuRead").param("batch", "0"), "LongAdder.sum", adderSum, null));
+        rows.add(new ComparisonRow(read, "PerCpuCounter.sum (exact)",
+                BenchmarkRef.of(bench, "percpuSum").param("batch", "0"), "LongAdder.sum", adderSum, null));
+    }
+
+    private static void perCpuRwSemaphores(List<ComparisonRow> rows) {
+        final Class<?> bench = PerCpuRwSemaphoreBenchmark.class;
+        for (int threads : new int[] {1, 2}) {
+            final String scenario = "read lock+unlock, no writer, " + threads + (threads == 1 ? " thread" : " threads");
+            final BenchmarkRef percpu = BenchmarkRef.of(bench, "percpuRead").threads(threads);
+            rows.add(new ComparisonRow(scenario, "PerCpuRwSemaphore read", percpu, "ReentrantReadWriteLock read",
+                    BenchmarkRef.of(bench, "reentrantReadWriteRead").threads(threads), null));
+            rows.add(new ComparisonRow(scenario, "PerCpuRwSemaphore read", percpu, "StampedLock readLock",
+                    BenchmarkRef.of(bench, "stampedRead").threads(threads), null));
+        }
+    }
+
+    private static void elementFifos(List<ComparisonRow> rows) {
+        final Class<?> bench = KfifoBenchmark.class;
+        final BenchmarkRef spscSingle = BenchmarkRef.of(bench, "spsc").metric("spscPoll");
+        final String single = "SPSC elements, 1 producer + 1 consumer, one at a time (consumer's score)";
+        final BenchmarkRef kfifoSingle = BenchmarkRef.of(bench, "kfifo").metric("kfifoGet");
+        rows.add(new ComparisonRow(single, "Kfifo put/get", kfifoSingle, "SpscArrayQueue offer/poll", spscSingle,
+                Target.atLeast(1, ISSUE_4)));
+        rows.add(new ComparisonRow(single, "Kfifo put/get", kfifoSingle, "ArrayBlockingQueue offer/poll",
+                BenchmarkRef.of(bench, "blocking").metric("blockingPoll"), null));
+        final String batched = "SPSC elements, 1 producer + 1 consumer, 32 per call (consumer's elements/us)";
+        final BenchmarkRef kfifoBatch = BenchmarkRef.of(bench, "kfifoBatch").metric("kfifoOut");
+        rows.add(new ComparisonRow(batched, "Kfifo in/out of 32", kfifoBatch,
+                "SpscArrayQueue offer/poll (one at a time)", spscSingle, Target.atLeast(2, ISSUE_4)));
+        rows.add(new ComparisonRow(batched, "Kfifo in/out of 32", kfifoBatch, "SpscArrayQueue fill/drain of 32",
+                BenchmarkRef.of(bench, "spscBatch").metric("spscDrain"), null));
+    }
+
+    private static void recordFifos(List<ComparisonRow> rows) {
+        final Class<?> bench = RecordFifoBenchmark.class;
+        final String scenario = "SPSC 64-byte messages copied in and out, 1 producer + 1 consumer (consumer's score)";
+        final BenchmarkRef agrona = BenchmarkRef.of(bench, "agrona").metric("agronaRead").param("storage", "heap");
+        rows.add(new ComparisonRow(scenario, "RecordFifo (1-byte headers)",
+                BenchmarkRef.of(bench, "records").metric("recordsOut").param("storage", "heap"),
+                "Agrona OneToOneRingBuffer", agrona, Target.atLeast(1, ISSUE_4)));
+        rows.add(new ComparisonRow(scenario, "ByteFifo (64 bytes per call)",
+                BenchmarkRef.of(bench, "bytes").metric("bytesOut").param("storage", "heap"),
+                "Agrona OneToOneRingBuffer", agrona, null));
     }
 
     /** Notes, in a scenario, that this many threads oversubscribe this machine's cores. */
