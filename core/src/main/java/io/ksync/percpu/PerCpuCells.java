@@ -185,11 +185,6 @@ final class PerCpuCells {
         CELLS.setVolatile(cells, sharedIndex, value);
     }
 
-    /** Release store to the shared cell. */
-    void setSharedRelease(long value) {
-        CELLS.setRelease(cells, sharedIndex, value);
-    }
-
     /** Volatile get-and-add on the shared cell. */
     long getAndAddShared(long delta) {
         return (long) CELLS.getAndAdd(cells, sharedIndex, delta);
