@@ -5,9 +5,10 @@ import java.lang.invoke.VarHandle;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * One padded {@code long} per CPU slot plus one padded shared {@code long}: the storage of
- * {@link PerCpuCounter} (the per-CPU deltas and the shared count) and {@link PerCpuRwSemaphore} (the per-CPU
- * reader counts and the writer's block flag), and the choice of the calling thread's slot.
+ * One padded {@code long} per CPU slot plus one padded shared {@code long}: the atomic tier of
+ * {@link PerCpuCounter} (per-CPU deltas for threads that own no {@link OwnedCells} cell, and the shared count)
+ * and the storage of {@link PerCpuRwSemaphore} (the per-CPU reader counts and the writer's block flag), and the
+ * choice of the calling thread's slot.
  *
  * <p>Layout of the one {@code long[]} (each box is {@value #STRIDE} longs, 128 bytes, so no two cells share a
  * cache line or an adjacent-line prefetch pair, and the array header shares a line with no cell):
@@ -81,9 +82,14 @@ final class PerCpuCells {
     }
 
     /** The id of the calling thread, as the owner words record it. */
-    @SuppressWarnings("deprecation") // Thread.threadId() arrived in JDK 19; getId() is the same number.
     static long currentThreadId() {
-        return Thread.currentThread().getId();
+        return threadId(Thread.currentThread());
+    }
+
+    /** A thread's id. */
+    @SuppressWarnings("deprecation") // Thread.threadId() arrived in JDK 19; getId() is the same number.
+    static long threadId(Thread thread) {
+        return thread.getId();
     }
 
     /** The hint bucket of the thread with this id: its low bits. */

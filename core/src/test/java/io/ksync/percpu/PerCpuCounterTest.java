@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class PerCpuCounterTest extends ConcurrentTest {
@@ -97,7 +98,8 @@ class PerCpuCounterTest extends ConcurrentTest {
     void compareTrustsTheCheapReadBeyondTheBatchBound() {
         PerCpuCounter counter = new PerCpuCounter(0, 100);
         counter.addBatch(50, 100); // read() 0, sum() 50
-        // With a claimed batch of 1 the bound is Cpus.count(): read() is 40 away, so compare() decides from it
+        // With a claimed batch of 1 the bound is the number of cells (at most 3 * CPUs + 4, far below 40 on the
+        // machines this runs on): read() is 40 away, so compare() decides from it
         // (wrongly, as the kernel's __percpu_counter_compare would with a batch smaller than the adds use).
         assertTrue(counter.compare(40, 1) < 0, "the fast path decides from read() alone");
         assertTrue(counter.compare(40) > 0, "with the counter's own batch it takes the exact sum");
@@ -163,8 +165,8 @@ class PerCpuCounterTest extends ConcurrentTest {
         }
         assertEquals(expected, counter.sum());
         long error = Math.abs(counter.sum() - counter.read());
-        assertTrue(error < (long) counter.batch() * Cpus.count(),
-                "read() must be within batch x CPUs of the sum at quiescence, was off by " + error);
+        assertTrue(error < counter.errorBound(),
+                "read() must be within errorBound() of the sum at quiescence, was off by " + error);
     }
 
     @Test
@@ -192,5 +194,107 @@ class PerCpuCounterTest extends ConcurrentTest {
             get(adder);
         }
         assertEquals(600_000, counter.sum());
+    }
+
+    @Test
+    void theErrorBoundIsTheBatchTimesTheCells() {
+        int ownedCells = Math.max(4, Integer.highestOneBit(2 * Cpus.count() - 1) << 1);
+        assertEquals(100L * (Cpus.count() + ownedCells), new PerCpuCounter(0, 100).errorBound());
+        assertEquals((long) PerCpuCounter.defaultBatch() * (Cpus.count() + ownedCells),
+                new PerCpuCounter().errorBound());
+    }
+
+    /** A thread's cell outlives it: its delta still counts, and a later thread takes the cell over. */
+    @Test
+    void theCellOfADeadThreadKeepsItsDeltaAndIsTakenOver() throws Exception {
+        PerCpuCounter counter = new PerCpuCounter(0, 1_000);
+        int cells = Math.max(4, Integer.highestOneBit(2 * Cpus.count() - 1) << 1);
+        // More short-lived threads than cells, one after the other: each ends holding a delta below the batch,
+        // so from the cells-th thread on every thread takes over a dead thread's cell with its delta in it.
+        long expected = 0;
+        for (int t = 0; t < 3 * cells; t++) {
+            final long amount = 10 + t;
+            Thread adder = new Thread(() -> {
+                counter.add(amount);
+                counter.add(amount);
+            });
+            adder.start();
+            adder.join();
+            expected += 2 * amount;
+            assertEquals(expected, counter.sum(), "after thread " + t);
+        }
+        assertTrue(Math.abs(counter.sum() - counter.read()) < counter.errorBound());
+    }
+
+    /**
+     * When every owned cell belongs to a living thread, further threads add atomically to the per-CPU cells, and
+     * nothing is lost either way.
+     */
+    @Test
+    void threadsBeyondTheOwnedCellsAddThroughThePerCpuCells() throws Exception {
+        PerCpuCounter counter = new PerCpuCounter(0, 5);
+        int cells = Math.max(4, Integer.highestOneBit(2 * Cpus.count() - 1) << 1);
+        int holders = cells + 2;
+        CountDownLatch allHoldCells = new CountDownLatch(holders);
+        CountDownLatch release = new CountDownLatch(1);
+        List<Future<?>> alive = new ArrayList<>();
+        for (int t = 0; t < holders; t++) {
+            alive.add(threads.submit(() -> {
+                counter.add(3);
+                allHoldCells.countDown();
+                release.await(); // stays alive: its cell cannot be taken over
+                counter.add(4);
+                return null;
+            }));
+        }
+        assertTrue(allHoldCells.await(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+        List<Future<?>> extra = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            extra.add(threads.submit(() -> {
+                for (int i = 0; i < 10_000; i++) {
+                    counter.add(i % 3 == 0 ? -2 : 1);
+                }
+                return null;
+            }));
+        }
+        for (Future<?> adder : extra) {
+            get(adder);
+        }
+        release.countDown();
+        for (Future<?> holder : alive) {
+            get(holder);
+        }
+        // per extra thread: 3334 adds of -2 (i % 3 == 0) and 6666 of +1
+        assertEquals(holders * 7L + 4L * (6_666 - 2 * 3_334), counter.sum());
+        assertTrue(Math.abs(counter.sum() - counter.read()) < counter.errorBound());
+    }
+
+    /**
+     * set() cannot write the cells other threads own; it offsets the shared count by their deltas, so the exact
+     * value is what was set, and those threads' later adds count from there.
+     */
+    @Test
+    void setOffsetsTheDeltasThatOtherThreadsHold() throws Exception {
+        PerCpuCounter counter = new PerCpuCounter(0, 1_000);
+        CountDownLatch added = new CountDownLatch(1);
+        CountDownLatch wasSet = new CountDownLatch(1);
+        Future<?> other = threads.submit(() -> {
+            counter.add(300); // stays in its own cell: below the batch
+            added.countDown();
+            wasSet.await();
+            counter.add(5);
+            return null;
+        });
+        assertTrue(added.await(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+        counter.add(40);
+        assertEquals(340, counter.sum());
+        counter.set(1_000);
+        assertEquals(1_000, counter.sum());
+        assertTrue(Math.abs(counter.read() - 1_000) < counter.errorBound(), "read() " + counter.read());
+        wasSet.countDown();
+        get(other);
+        assertEquals(1_005, counter.sum());
+        counter.add(1);
+        assertEquals(1_006, counter.sum());
     }
 }
