@@ -249,6 +249,14 @@ public final class ComparisonRows {
                 "SpscArrayQueue offer/poll (one at a time)", spscSingle, Target.atLeast(2, ISSUE_4)));
         rows.add(new ComparisonRow(batched, "Kfifo in/out of 32", kfifoBatch, "SpscArrayQueue fill/drain of 32",
                 BenchmarkRef.of(bench, "spscBatch").metric("spscDrain"), null));
+        // The ceiling of the batched score: one thread doing both sides' work; two cores can at best split it, so
+        // the two-thread batched score is at most twice this (with no cache line moving between the cores).
+        rows.add(new ComparisonRow("one thread alone, both sides: in/out of 32 (x2 bounds the 2-thread batched "
+                + "score)", "Kfifo in/out of 32, alone", BenchmarkRef.of(bench, "kfifoBatchAlone"),
+                "SpscArrayQueue offer/poll (2 threads)", spscSingle, null));
+        rows.add(new ComparisonRow("one thread alone, both sides: in/out of 32 (x2 bounds the 2-thread batched "
+                + "score)", "Kfifo in/out of 32, alone", BenchmarkRef.of(bench, "kfifoBatchAlone"),
+                "SpscArrayQueue offer/poll x32, alone", BenchmarkRef.of(bench, "spscAlone"), null));
     }
 
     private static void recordFifos(List<ComparisonRow> rows) {

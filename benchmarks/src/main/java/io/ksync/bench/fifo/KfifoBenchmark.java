@@ -34,6 +34,11 @@ import org.openjdk.jmh.infra.Control;
  * while the queue is full or empty, so on two cores each has its own; JMH's {@link Control} stops the spinning at
  * the end of an iteration. Issue 4 asks single-element {@code Kfifo} to match {@code SpscArrayQueue} and batched
  * {@code Kfifo} to move at least twice as many elements as single-element {@code SpscArrayQueue}.
+ *
+ * <p>{@code kfifoBatchAlone} and {@code spscAlone} run both sides on one thread: the CPU cost of moving an element
+ * with no cache line moving between cores. A two-thread score can at most double the one-thread score (two
+ * cores splitting the same work), so {@code 2 * kfifoBatchAlone} is a ceiling for {@code kfifoOut}, whatever the
+ * fifo does about cache lines.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -142,6 +147,50 @@ public class KfifoBenchmark {
             // empty: spin
         }
         return e;
+    }
+
+    // ---- one thread alone: the CPU cost of a transfer, with no cache line moving between cores ----
+
+    /** A fifo of each kind for one thread, which is its producer and its consumer. */
+    @State(Scope.Thread)
+    public static class Alone {
+        final Kfifo<Integer> kfifo = new Kfifo<>(1024);
+        final SpscArrayQueue<Integer> spsc = new SpscArrayQueue<>(1024);
+        final Integer[] toSend = new Integer[BATCH];
+        final Integer[] received = new Integer[BATCH];
+
+        @Setup
+        public void setUp() {
+            Arrays.fill(toSend, ELEMENT);
+        }
+    }
+
+    /**
+     * {@code kfifo_in} of 32 then {@code kfifo_out} of 32 on one thread: elements per microsecond when one core
+     * does both sides' work and no line moves between cores. Two cores can at best split that work, so twice
+     * this score bounds the two-thread batched score from above.
+     */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public Integer kfifoBatchAlone(Alone a) {
+        a.kfifo.in(a.toSend, 0, BATCH);
+        a.kfifo.out(a.received, 0, BATCH);
+        return a.received[BATCH - 1];
+    }
+
+    /** 32 {@code offer}s then 32 {@code poll}s of a {@link SpscArrayQueue} on one thread, for comparison. */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public Integer spscAlone(Alone a) {
+        final SpscArrayQueue<Integer> queue = a.spsc;
+        for (int i = 0; i < BATCH; i++) {
+            queue.offer(ELEMENT);
+        }
+        Integer last = null;
+        for (int i = 0; i < BATCH; i++) {
+            last = queue.poll();
+        }
+        return last;
     }
 
     // ---- batches of 32 ----
