@@ -17,8 +17,11 @@
  *
  * <p>Access modes, one vocabulary for the package: the {@code VarHandle} method names at the use site
  * ({@code getAndAdd}, {@code getVolatile}, {@code getOpaque}, {@code setRelease}). The kernel's
- * {@code this_cpu_add} becomes a volatile {@code getAndAdd} on the slot (two threads may share a slot on the
- * JVM; preemption cannot be disabled), its {@code smp_mb()} the volatile semantics of that atomic, and its
- * {@code READ_ONCE} of a counter an opaque load.
+ * {@code this_cpu_add} becomes, in {@link io.ksync.percpu.PerCpuCounter}, a plain load and a {@code setRelease}
+ * on a cell that only the calling thread writes (the cell belongs to that thread, as a CPU's counter belongs to
+ * the CPU while preemption is off), and a volatile {@code getAndAdd} on a shared per-CPU slot for threads that
+ * own no cell and in {@link io.ksync.percpu.PerCpuRwSemaphore} (whose readers need the atomic's full fence); the
+ * kernel's {@code smp_mb()} is the volatile semantics of that atomic, and its {@code READ_ONCE} of a counter an
+ * opaque load.
  */
 package io.ksync.percpu;

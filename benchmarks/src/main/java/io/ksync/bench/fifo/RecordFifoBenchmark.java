@@ -61,6 +61,11 @@ public class RecordFifoBenchmark {
         OneToOneRingBuffer agrona;
         final byte[] message = new byte[MESSAGE];
         final UnsafeBuffer messageBuffer = new UnsafeBuffer(message);
+        /**
+         * Allocated between the producer's message and the consumer's buffer, so that the producer's reads of one
+         * and the consumer's writes into the other share no cache line (as in KfifoBenchmark).
+         */
+        final long[] gap = new long[32];
         final byte[] received = new byte[MESSAGE];
         final MessageHandler handler = (msgTypeId, buffer, index, length) -> buffer.getBytes(index, received, 0,
                 length);
