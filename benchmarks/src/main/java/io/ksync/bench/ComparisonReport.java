@@ -11,6 +11,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,6 +47,7 @@ import org.openjdk.jmh.util.Version;
  *                      "scenario: ksync vs anchor (ksync benchmark vs anchor benchmark)" (also positional)
  *   --markdown FILE    also write the machine, the settings and the table as Markdown to FILE
  *   --forks N          JMH forks per benchmark (default 1)
+ *   --rounds N         run the whole plan N times, interleaved (default 1); see below
  *   --warmup N         warmup iterations (default 3)
  *   --iterations N     measurement iterations (default 5)
  *   --time MS          length of one iteration, warmup and measurement (default 1000)
@@ -59,6 +61,13 @@ import org.openjdk.jmh.util.Version;
  * the error of a ratio propagates both relative errors. "met" says {@code yes} when the ratio minus its error
  * reaches the target, {@code no} when the ratio plus its error stays below it, and {@code unclear} when the
  * error straddles the target: rerun those on a quiet machine with more iterations or forks.
+ *
+ * <p>Rounds. JMH runs one benchmark after the other, so on a shared machine whose speed drifts over minutes a
+ * ksync score and its anchor's can be measured in different weather. {@code --rounds N} runs the whole plan N
+ * times, one run after the other in the same order each round, so that both sides of a row alternate in time.
+ * The table then shows, for each side, the median of its N round scores with half their range, and for the
+ * ratio the median of the N per-round ratios with their range {@code [min-max]}; "met" says {@code yes} when
+ * every round's ratio reaches the target, {@code no} when none does, {@code unclear} otherwise.
  *
  * <p>The rows are data: {@link ComparisonRows} lists them, and a new primitive adds its rows there.
  */
@@ -80,17 +89,19 @@ public final class ComparisonReport {
     }
 
     /** What the command line asked for. */
-    private record Settings(int forks, int warmupIterations, int measurementIterations, long iterationMillis,
-                            Pattern filter, Path markdown, boolean listOnly, boolean verbose, boolean quick) {
+    private record Settings(int forks, int rounds, int warmupIterations, int measurementIterations,
+                            long iterationMillis, Pattern filter, Path markdown, boolean listOnly, boolean verbose,
+                            boolean quick) {
 
         String describe() {
-            return String.format(Locale.ROOT, "%d fork%s, %d warmup + %d measurement iterations of %d ms, "
-                            + "throughput (ops/us)%s", forks, forks == 1 ? "" : "s", warmupIterations,
-                    measurementIterations, iterationMillis, quick ? " [--quick: smoke test, indicative only]" : "");
+            return String.format(Locale.ROOT, "%s%d fork%s, %d warmup + %d measurement iterations of %d ms, "
+                            + "throughput (ops/us)%s", rounds == 1 ? "" : rounds + " interleaved rounds of ",
+                    forks, forks == 1 ? "" : "s", warmupIterations, measurementIterations, iterationMillis,
+                    quick ? " [--quick: smoke test, indicative only]" : "");
         }
 
         double secondsPerRun() {
-            return forks * ((warmupIterations + measurementIterations) * iterationMillis / 1000.0
+            return rounds * forks * ((warmupIterations + measurementIterations) * iterationMillis / 1000.0
                     + SECONDS_PER_FORK_OVERHEAD);
         }
     }
@@ -111,15 +122,22 @@ public final class ComparisonReport {
         }
     }
 
-    /** One row of the finished table. */
-    private record Line(ComparisonRow row, Score ksync, Score anchor) {
+    /**
+     * One row of the finished table. With rounds, {@code ksync} and {@code anchor} are the medians of the rounds
+     * (error: half their range) and {@code roundRatios} holds each round's ratio; else it is empty.
+     */
+    private record Line(ComparisonRow row, Score ksync, Score anchor, double[] roundRatios) {
 
         boolean isComplete() {
             return ksync.isPresent() && anchor.isPresent();
         }
 
+        boolean hasRounds() {
+            return roundRatios.length > 0;
+        }
+
         double ratio() {
-            return ksync.value / anchor.value;
+            return hasRounds() ? median(roundRatios) : ksync.value / anchor.value;
         }
 
         double ratioError() {
@@ -143,6 +161,11 @@ public final class ComparisonReport {
                 return "n/a";
             }
             final double min = row.target().minRatio();
+            if (hasRounds()) { // every round, no round, or some
+                final double lowest = Arrays.stream(roundRatios).min().orElseThrow();
+                final double highest = Arrays.stream(roundRatios).max().orElseThrow();
+                return lowest >= min ? "yes" : highest < min ? "no" : "unclear";
+            }
             final double ratio = ratio();
             if (!hasErrors()) { // a single iteration has no error: judge the point estimate, flagged
                 return ratio >= min ? "yes?" : "no?";
@@ -219,23 +242,27 @@ public final class ComparisonReport {
         out.println();
         out.flush();
 
-        final Map<BenchmarkRef.Run, Outcome> outcomes = new LinkedHashMap<>();
+        // outcomes of each run, one per round, in round order
+        final Map<BenchmarkRef.Run, List<Outcome>> outcomes = new LinkedHashMap<>();
+        final int total = runs.size() * settings.rounds;
         int index = 0;
-        for (BenchmarkRef.Run run : runs) {
-            index++;
-            System.err.print(String.format(Locale.ROOT, "[%2d/%d] %s ... ", index, runs.size(), run.display()));
-            System.err.flush();
-            final Outcome outcome = runJmh(run, settings);
-            outcomes.put(run, outcome);
-            System.err.println(outcome.error != null ? "FAILED: " + outcome.error
-                    : format(score(outcome.result, null)) + " " + outcome.result.getPrimaryResult().getScoreUnit());
+        for (int round = 1; round <= settings.rounds; round++) {
+            for (BenchmarkRef.Run run : runs) {
+                index++;
+                System.err.print(String.format(Locale.ROOT, "[%2d/%d] %s%s ... ", index, total,
+                        settings.rounds == 1 ? "" : "round " + round + ": ", run.display()));
+                System.err.flush();
+                final Outcome outcome = runJmh(run, settings);
+                outcomes.computeIfAbsent(run, key -> new ArrayList<>()).add(outcome);
+                System.err.println(outcome.error != null ? "FAILED: " + outcome.error
+                        : format(score(outcome.result, null)) + " " + outcome.result.getPrimaryResult().getScoreUnit());
+            }
         }
         System.err.println();
 
         final List<Line> lines = new ArrayList<>();
         for (ComparisonRow row : rows) {
-            lines.add(new Line(row, score(outcomes.get(row.ksync().run()), row.ksync()),
-                    score(outcomes.get(row.anchor().run()), row.anchor())));
+            lines.add(line(row, outcomes.get(row.ksync().run()), outcomes.get(row.anchor().run())));
         }
         final List<String> notes = notes(lines);
         final double loadAfter = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
@@ -253,9 +280,51 @@ public final class ComparisonReport {
             out.println();
             out.println("Markdown written to " + settings.markdown.toAbsolutePath());
         }
-        if (outcomes.values().stream().anyMatch(outcome -> outcome.error != null)) {
+        if (outcomes.values().stream().flatMap(List::stream).anyMatch(outcome -> outcome.error != null)) {
             System.exit(1);
         }
+    }
+
+    /** A row's line: its two scores, or with rounds their medians and each round's ratio. */
+    private static Line line(ComparisonRow row, List<Outcome> ksyncRounds, List<Outcome> anchorRounds) {
+        if (ksyncRounds.size() == 1) {
+            return new Line(row, score(ksyncRounds.get(0), row.ksync()), score(anchorRounds.get(0), row.anchor()),
+                    new double[0]);
+        }
+        final List<Score> ksync = new ArrayList<>();
+        final List<Score> anchor = new ArrayList<>();
+        for (int round = 0; round < ksyncRounds.size(); round++) {
+            ksync.add(score(ksyncRounds.get(round), row.ksync()));
+            anchor.add(score(anchorRounds.get(round), row.anchor()));
+        }
+        final Optional<Score> missing = Stream.concat(ksync.stream(), anchor.stream())
+                .filter(score -> !score.isPresent())
+                .findFirst();
+        if (missing.isPresent()) {
+            return new Line(row, ksync.stream().filter(score -> !score.isPresent()).findFirst().orElse(ksync.get(0)),
+                    anchor.stream().filter(score -> !score.isPresent()).findFirst().orElse(anchor.get(0)),
+                    new double[0]);
+        }
+        final double[] ratios = new double[ksync.size()];
+        for (int round = 0; round < ratios.length; round++) {
+            ratios[round] = ksync.get(round).value / anchor.get(round).value;
+        }
+        return new Line(row, medianScore(ksync), medianScore(anchor), ratios);
+    }
+
+    /** The median of the rounds' scores, with half their range as its error. */
+    private static Score medianScore(List<Score> rounds) {
+        final double[] values = rounds.stream().mapToDouble(Score::value).toArray();
+        final double halfRange = (Arrays.stream(values).max().orElseThrow() - Arrays.stream(values).min().orElseThrow())
+                / 2;
+        return new Score(median(values), halfRange, null);
+    }
+
+    private static double median(double[] values) {
+        final double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        final int middle = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
     // ---- running ----
@@ -415,9 +484,15 @@ public final class ComparisonReport {
 
     private static List<String> notes(List<Line> lines) {
         final List<String> notes = new ArrayList<>();
-        notes.add("ratio = ksync/anchor throughput (higher is better for ksync); errors are JMH's 99.9% "
-                + "half-intervals, propagated to the ratio. met: yes/no when the error is clear of the target, "
-                + "unclear when it straddles it.");
+        if (lines.stream().anyMatch(Line::hasRounds)) {
+            notes.add("ratio = ksync/anchor throughput (higher is better for ksync): the median of the rounds' "
+                    + "ratios [lowest-highest]; scores are the medians of the rounds ± half their range. met: yes "
+                    + "when every round reaches the target, no when none does, unclear otherwise.");
+        } else {
+            notes.add("ratio = ksync/anchor throughput (higher is better for ksync); errors are JMH's 99.9% "
+                    + "half-intervals, propagated to the ratio. met: yes/no when the error is clear of the target, "
+                    + "unclear when it straddles it.");
+        }
         final String sources = lines.stream()
                 .filter(line -> line.row().target() != null)
                 .map(line -> line.row().target().source())
@@ -453,6 +528,11 @@ public final class ComparisonReport {
         final double ratio = line.ratio();
         final int decimals = Math.max(2, decimals(ratio));
         final String value = String.format(Locale.ROOT, "%." + decimals + "fx", ratio);
+        if (line.hasRounds()) {
+            return value + String.format(Locale.ROOT, " [%." + decimals + "f-%." + decimals + "f]",
+                    Arrays.stream(line.roundRatios()).min().orElseThrow(),
+                    Arrays.stream(line.roundRatios()).max().orElseThrow());
+        }
         if (!line.hasErrors()) {
             return value;
         }
@@ -514,6 +594,7 @@ public final class ComparisonReport {
         boolean listOnly = false;
         boolean verbose = false;
         Integer forks = null;
+        int rounds = 1;
         Integer warmup = null;
         Integer iterations = null;
         Integer millis = null;
@@ -529,6 +610,7 @@ public final class ComparisonReport {
                 case "--filter" -> filter = pattern(value(args, ++i, arg));
                 case "--markdown" -> markdown = Path.of(value(args, ++i, arg));
                 case "--forks" -> forks = positiveInt(value(args, ++i, arg), arg);
+                case "--rounds" -> rounds = positiveInt(value(args, ++i, arg), arg);
                 case "--warmup" -> warmup = nonNegativeInt(value(args, ++i, arg), arg);
                 case "--iterations" -> iterations = positiveInt(value(args, ++i, arg), arg);
                 case "--time" -> millis = positiveInt(value(args, ++i, arg), arg);
@@ -544,7 +626,7 @@ public final class ComparisonReport {
             }
         }
         // --quick: a smoke test; explicit numbers win over it
-        return new Settings(forks != null ? forks : 1,
+        return new Settings(forks != null ? forks : 1, rounds,
                 warmup != null ? warmup : quick ? 2 : 3,
                 iterations != null ? iterations : quick ? 3 : 5, // JMH gives no error below 3
                 millis != null ? millis : quick ? 400 : 1000,
@@ -618,6 +700,7 @@ public final class ComparisonReport {
                 "  --filter REGEX   only rows matching REGEX in \"scenario: ksync vs anchor (benchmarks)\" (also positional)",
                 "  --markdown FILE  also write the report as Markdown to FILE",
                 "  --forks N        JMH forks per benchmark (default 1)",
+                "  --rounds N       run the plan N times, interleaved; medians and per-round ratio ranges (default 1)",
                 "  --warmup N       warmup iterations (default 3)",
                 "  --iterations N   measurement iterations (default 5)",
                 "  --time MS        length of one iteration (default 1000)",
