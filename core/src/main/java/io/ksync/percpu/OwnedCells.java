@@ -12,9 +12,9 @@ import java.lang.invoke.VarHandle;
  * <p>A thread becomes the owner of a cell with a compare-and-set of the cell's owner reference from null, or from
  * a thread that has terminated, to itself, and stays the owner until it terminates. So at any moment a cell has
  * at most one living owner, and only that thread writes the cell's value. There are {@code 2 * Cpus.count()}
- * cells, rounded up to a power of two (at least 4), enough for each running thread of a program that keeps about as many busy threads as
- * CPUs; further threads, and threads that arrive while every cell belongs to a living thread (an idle thread
- * of a pool keeps its cell), use the atomic tier.
+ * cells, rounded up to a power of two (at least 4): enough for each running thread of a program that keeps
+ * about as many busy threads as CPUs. Further threads, and threads that arrive while every cell belongs to a
+ * living thread (an idle thread of a pool keeps its cell), use the atomic tier.
  *
  * <p>Which cell to try first: the thread's home cell, the low bits of its id (threads created one after the
  * other have different ones); when another thread owns that, a table of hints indexed by more low bits of the
@@ -38,8 +38,8 @@ final class OwnedCells {
      *   (Comparing the Thread reference on every add, an extra array and load, measured slower.)
      * - owner's update: a plain load of the value (only the owner writes it, so it sees its own last store) and
      *   a release store (a whole 64-bit value, never torn for a concurrent sum; a plain store on x86, where an
-     *   opaque one measured slower on JDK 17). No StoreLoad fence: nobody else writes the
-     *   cell, and a sum that must see the update is ordered after it by whatever ended the adds (a join).
+     *   opaque one measured slower on JDK 17). No StoreLoad fence: nobody else writes the cell, and a sum that
+     *   must see the update is ordered after it by whatever ended the adds (a join).
      * - claim: OWNERS.compareAndSet(null or dead, current), volatile. Taking over from a dead thread happens
      *   only after Thread.isAlive() returned false for it, which synchronizes-with the dead thread's last action
      *   (JLS 17.4.4), so the new owner's plain load of the value sees the dead owner's last store.

@@ -21,9 +21,9 @@ package io.ksync.percpu;
  *
  * <p>Cells. The kernel's add is a plain add to the running CPU's counter, safe because preemption is disabled
  * around it. The JVM can neither disable preemption nor ask cheaply which CPU runs a thread, so the cells here
- * belong to threads: there are {@code 2 * Cpus.count()} (at least 4) cells that a thread owns from its first add
- * until it terminates, and its adds to its own cell are a plain load and store, no atomic instruction, as in the
- * kernel. A thread that finds every such cell owned by a living thread (more adding threads than that, or idle
+ * belong to threads: there are {@code 2 * Cpus.count()} cells (rounded up to a power of two, at least 4) that a
+ * thread owns from its first add until it terminates, and its adds to its own cell are a plain load and store,
+ * no atomic instruction, as in the kernel. A thread that finds every such cell owned by a living thread (more adding threads than that, or idle
  * threads holding cells) adds atomically to one of {@code Cpus.count()} shared per-CPU cells instead, where two
  * threads that collide move apart. {@link #errorBound()} counts both kinds.
  *
@@ -70,8 +70,9 @@ public final class PerCpuCounter {
      *   O1 a plain load of the cell's value and, if value + amount is inside (-batch, batch), a release store of
      *      it: the kernel's this_cpu_add, plain because nobody else writes an owned cell (OwnedCells; release,
      *      not plain, so that a long is never torn for a concurrent sum; opaque measured slower on JDK 17);
-     *   O2 else a release store of 0 into the cell, then getAndAdd(shared, value + amount), volatile: the fold (the kernel's "fbc->count += count;
-     *      __this_cpu_sub(*fbc->counters, count - amount)" under fbc->lock).
+     *   O2 else a release store of 0 into the cell, then getAndAdd(shared, value + amount), volatile: the fold
+     *      (the kernel's "fbc->count += count; __this_cpu_sub(*fbc->counters, count - amount)" under
+     *      fbc->lock).
      * Slow path (no owned cell): OwnedCells.findOrClaim looks for the thread's cell, or claims a free one or a
      * dead thread's (a CAS); when every cell has a living owner the bucket's hint says so, and the adds go to
      * the per-CPU cells until that thread's next fold there, which clears the hint to try again:
@@ -153,9 +154,10 @@ public final class PerCpuCounter {
      * The batch of counters created without one: {@code max(1024, 2 * Cpus.count())}, larger than the kernel's
      * (see {@link #kernelBatch()}). Each fold moves the shared count's cache line to the folding core; with the
      * kernel's 32, two threads adding in a tight loop on two cores got half of {@code LongAdder}'s throughput on
-     * the development machine (JMH), with 1024 they matched it. The price is accuracy: {@link #read()} may be off
-     * by up to {@link #errorBound()}, which grows with the batch. Pass {@link #kernelBatch()} to the constructor for the
-     * kernel's accuracy when adds are not that hot.
+     * the development machine (JMH, measured when every add was an atomic add on a per-CPU cell), with 1024 they
+     * matched it. The price is accuracy: {@link #read()} may be off by up to {@link #errorBound()}, which grows
+     * with the batch. Pass {@link #kernelBatch()} to the constructor for the kernel's accuracy when adds are not
+     * that hot.
      *
      * @return the batch of counters created without one
      */
@@ -289,8 +291,9 @@ public final class PerCpuCounter {
 
     /**
      * How far {@link #read()} may be from the exact value once the adds have returned: {@code batch()} times the
-     * number of cells, {@code 3 * Cpus.count()} of them ({@code Cpus.count() + 4} on fewer than two CPUs): each cell keeps a
-     * delta of less than a batch before it folds. The kernel's bound is {@code batch * nr_cpus}; here the
+     * number of cells: {@code Cpus.count()} per-CPU cells and {@code 2 * Cpus.count()} owned cells rounded up to
+     * a power of two, at least 4 (6 cells in all on 2 CPUs, 12 on 4). Each cell keeps a delta of less than a
+     * batch before it folds. The kernel's bound is {@code batch * nr_cpus}; here the
      * threads own cells of their own besides the per-CPU ones (see the class comment).
      *
      * @return the error bound of {@link #read()} at quiescence, for adds with this counter's batch

@@ -96,13 +96,16 @@ class PerCpuCounterTest extends ConcurrentTest {
 
     @Test
     void compareTrustsTheCheapReadBeyondTheBatchBound() {
-        PerCpuCounter counter = new PerCpuCounter(0, 100);
-        counter.addBatch(50, 100); // read() 0, sum() 50
-        // With a claimed batch of 1 the bound is the number of cells (at most 3 * CPUs + 4, far below 40 on the
-        // machines this runs on): read() is 40 away, so compare() decides from it
-        // (wrongly, as the kernel's __percpu_counter_compare would with a batch smaller than the adds use).
-        assertTrue(counter.compare(40, 1) < 0, "the fast path decides from read() alone");
-        assertTrue(counter.compare(40) > 0, "with the counter's own batch it takes the exact sum");
+        long cells = new PerCpuCounter(0, 1).errorBound(); // with batch 1 the bound is one per cell
+        PerCpuCounter counter = new PerCpuCounter(0, 1_000_000);
+        long delta = 10 * cells + 50;
+        counter.addBatch(delta, 1_000_000); // stays in the cell: read() 0, sum() delta
+        long rhs = delta - 10;
+        // With a claimed batch of 1 the bound is the number of cells, and read() is further than that from rhs,
+        // so compare() decides from it (wrongly, as the kernel's __percpu_counter_compare would with a batch
+        // smaller than the adds use).
+        assertTrue(counter.compare(rhs, 1) < 0, "the fast path decides from read() alone");
+        assertTrue(counter.compare(rhs) > 0, "with the counter's own batch it takes the exact sum");
     }
 
     @Test
