@@ -297,12 +297,10 @@ public final class ComparisonReport {
             ksync.add(score(ksyncRounds.get(round), row.ksync()));
             anchor.add(score(anchorRounds.get(round), row.anchor()));
         }
-        final Optional<Score> missing = Stream.concat(ksync.stream(), anchor.stream())
-                .filter(score -> !score.isPresent())
-                .findFirst();
-        if (missing.isPresent()) {
-            return new Line(row, ksync.stream().filter(score -> !score.isPresent()).findFirst().orElse(ksync.get(0)),
-                    anchor.stream().filter(score -> !score.isPresent()).findFirst().orElse(anchor.get(0)),
+        final Optional<Score> ksyncMissing = ksync.stream().filter(score -> !score.isPresent()).findFirst();
+        final Optional<Score> anchorMissing = anchor.stream().filter(score -> !score.isPresent()).findFirst();
+        if (ksyncMissing.isPresent() || anchorMissing.isPresent()) { // a failed round: show why, no ratio
+            return new Line(row, ksyncMissing.orElse(ksync.get(0)), anchorMissing.orElse(anchor.get(0)),
                     new double[0]);
         }
         final double[] ratios = new double[ksync.size()];

@@ -116,6 +116,19 @@ final class OwnedCells {
     }
 
     /**
+     * The cell the thread with id {@code threadId} owns, if its home cell or its bucket's hint names it, else
+     * {@link #NO_CELL} (it may still own another cell, which {@link #findOrClaim} would find).
+     */
+    int cellOwnedBy(long threadId) {
+        final int home = home(threadId);
+        if (isOwner(home, threadId)) {
+            return home;
+        }
+        final int hint = hint(bucket(threadId));
+        return isOwner(hint, threadId) ? hint : NO_CELL;
+    }
+
+    /**
      * Finds the cell {@code thread} owns, or claims a free one or one whose owner has terminated, starting at its
      * home cell, and records it as the bucket's hint. Returns {@link #NO_CELL} (and records that) when every cell
      * has a living owner.

@@ -314,13 +314,9 @@ public final class PerCpuCounter {
      * @param value the new value
      */
     public void set(long value) {
-        final long threadId = PerCpuCells.currentThreadId();
-        final int home = owned.home(threadId);
-        final int hint = owned.hint(owned.bucket(threadId));
-        if (owned.isOwner(home, threadId)) {
-            owned.clearAsOwner(home);
-        } else if (owned.isOwner(hint, threadId)) {
-            owned.clearAsOwner(hint);
+        final int mine = owned.cellOwnedBy(PerCpuCells.currentThreadId());
+        if (mine != OwnedCells.NO_CELL) {
+            owned.clearAsOwner(mine);
         }
         for (int slot = 0; slot < cells.slots(); slot++) {
             cells.getAndSet(slot, 0L); // volatile: the kernel's "*pcount = 0" for each CPU
