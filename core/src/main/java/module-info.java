@@ -8,7 +8,8 @@
  *   <li>{@link io.ksync.atomic}: refcounts, krefs, atomic bitmaps, barriers and wrap-safe tick arithmetic;</li>
  *   <li>{@link io.ksync.percpu}: the CPU model that everything "per-CPU" indexes by, per-CPU values and
  *   counters, and the per-CPU reader-writer semaphore;</li>
- *   <li>{@link io.ksync.fifo}: kfifo ring buffers of elements, bytes and length-prefixed records.</li>
+ *   <li>{@link io.ksync.fifo}: kfifo ring buffers of elements, bytes and length-prefixed records;</li>
+ *   <li>{@link io.ksync.timer}: hierarchical timer wheels, per-CPU timer bases and {@code timer_list} timers.</li>
  * </ul>
  * Internals shared by these families live in {@code io.ksync.internal}, which is not exported.
  */
@@ -17,5 +18,6 @@ module io.ksync.core {
     exports io.ksync.fifo;
     exports io.ksync.lock;
     exports io.ksync.percpu;
+    exports io.ksync.timer;
     exports io.ksync.wait;
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ksync.testing.AllocationCounter;
 import java.lang.reflect.Field;
 import java.util.Arrays;
 import java.util.Objects;

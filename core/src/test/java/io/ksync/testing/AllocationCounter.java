@@ -1,4 +1,4 @@
-package io.ksync.fifo;
+package io.ksync.testing;
 
 import java.lang.reflect.Method;
 
@@ -8,7 +8,7 @@ import java.lang.reflect.Method;
  * {@code jdk.management}. Each reading boxes one {@code long}; callers compare readings with a bound far above
  * that.
  */
-final class AllocationCounter {
+public final class AllocationCounter {
 
     private final Object bean;
     private final Method allocatedBytes;
@@ -19,7 +19,7 @@ final class AllocationCounter {
     }
 
     /** Returns a counter, or {@code null} if this JVM cannot count a thread's allocations. */
-    static AllocationCounter ofCurrentThread() {
+    public static AllocationCounter ofCurrentThread() {
         try {
             final Object bean = Class.forName("java.lang.management.ManagementFactory")
                     .getMethod("getThreadMXBean").invoke(null);
@@ -34,7 +34,7 @@ final class AllocationCounter {
         }
     }
 
-    long allocatedBytes() {
+    public long allocatedBytes() {
         try {
             return (Long) allocatedBytes.invoke(bean);
         } catch (ReflectiveOperationException e) {

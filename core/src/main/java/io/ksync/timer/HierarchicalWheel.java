@@ -1,0 +1,480 @@
+package io.ksync.timer;
+
+import java.util.Arrays;
+
+/**
+ * The kernel's non-cascading timer wheel ({@code kernel/time/timer.c} since Linux 4.8), over ticks of a clock in
+ * nanoseconds. Not thread-safe: {@link TimerWheel} uses it from its caller's thread, a {@link TimerService} base
+ * under its lock.
+ */
+final class HierarchicalWheel {
+
+    /*
+     * Implementation notes.
+     *
+     * Time. Tick t of the wheel begins at start + t * tickNanos. clk is the first tick not yet processed and
+     * clkNanos the time it begins, kept as a running sum so that clock values are only ever subtracted (they may
+     * wrap, as System.nanoTime's do). A node expiring at time E is due at tick expiresTick = clk if E <= clkNanos,
+     * else clk + ceil((E - clkNanos) / tickNanos): the first tick that begins at or after E, so a node never
+     * fires early.
+     *
+     * Levels. Level L has 64 buckets, each 8^L ticks wide (LVL_CLK_SHIFT 3, LVL_BITS 6 in timer.c). A bucket
+     * at level L is named by its level clock b: it holds nodes whose expiresTick rounds up to b * 8^L, and it is
+     * processed at tick b * 8^L, which is when its nodes are handed out (late by less than 8^L ticks). A node is
+     * hashed once, into the lowest level where its rounded-up level clock b lies within 64 of the level's own
+     * clock ceil(clk / 8^L), and never moves (no cascading): 64 buckets cannot alias within that distance. The
+     * lowest such level L has 8^L < 8 * delay / 63 for a delay of 64 ticks or more (level L - 1 did not fit), so
+     * the lateness is under 1/7.9 of the delay, the kernel's "about 12%". The kernel rounds a level-0 expiry up
+     * by one more tick because jiffies may be armed at the edge of a tick; here the expiry is exact in
+     * nanoseconds and the ceiling suffices.
+     *
+     * Beyond the top level. The kernel clamps an expiry beyond the wheel's range to the range, firing early. Here
+     * such a node goes to the top level's farthest bucket and, when that bucket is processed, is hashed again
+     * from its exact expiry: the only "cascade", and only for nodes beyond the range (at a 1 ms tick and the
+     * default depth of 9, about 12 days).
+     *
+     * Processing tick c: the level-0 bucket c & 63, and for each L >= 1 while c is a multiple of 8^L the level-L
+     * bucket (c >> 3L) & 63 (__collect_expired_timers). Ticks whose buckets are all empty are skipped: clk jumps
+     * to the next expiry, found from the levels' bitmaps.
+     *
+     * Bitmaps. 64 buckets per level make a level's pending bitmap one long. The next expiry at level L is the
+     * first set bit at or after the level clock's position, found with a rotate and a trailing-zero count; the
+     * earliest over the levels is cached and recomputed lazily after a bucket empties (next_expiry_recalc).
+     *
+     * Buckets are circular doubly-linked lists through the nodes, with a sentinel per bucket: O(1) add at the tail
+     * (FIFO among equal expiries) and O(1) removal of any node without knowing its bucket's sentinel. One extra
+     * list holds the nodes being handed out now ("expiring"): a bucket being processed moves there, sorted by
+     * exact expiry, and the owner takes nodes from it one at a time. A node still in that list is pending, so
+     * removing it before its turn keeps it from firing, as del_timer does for a timer on the kernel's local
+     * expiry list.
+     */
+
+    /** Buckets per level: a level's bitmap is one long. */
+    static final int LEVEL_SIZE = 64;
+    private static final int LEVEL_MASK = LEVEL_SIZE - 1;
+    /** Each level is 2^3 = 8 times coarser than the one below. */
+    static final int LEVEL_CLOCK_SHIFT = 3;
+    /** Most levels: the top level's granularity, 8^(depth - 1) ticks, stays far from overflowing a long. */
+    static final int MAX_DEPTH = 16;
+    /** nextExpiryTick() when no node is queued. */
+    static final long NO_EXPIRY = Long.MAX_VALUE;
+    /** Farthest expiresTick computed; a node beyond it waits at the top level and is hashed again. */
+    private static final long MAX_DELAY_TICKS = Long.MAX_VALUE >>> 2;
+
+    private final long tickNanos;
+    private final int depth;
+    private final int expiringBucket;
+    /** depth * 64 bucket sentinels, then the expiring list's. */
+    private final WheelNode[] sentinels;
+    /** Bit i of occupied[L]: bucket i of level L is not empty. */
+    private final long[] occupied;
+
+    /** The first tick not yet processed. */
+    private long clk;
+    /** The time tick clk begins. */
+    private long clkNanos;
+    /** The earliest non-empty bucket's processing tick, or NO_EXPIRY; valid while !nextExpiryStale. */
+    private long nextExpiryTick = NO_EXPIRY;
+    private boolean nextExpiryStale;
+    /** Nodes queued, in buckets or expiring. */
+    private int size;
+
+    /** Where place() put its node's bucket: the bucket index and the tick it is processed at. */
+    private int placedBucket;
+    private long placedBucketTick;
+
+    HierarchicalWheel(long startNanos, long tickNanos, int depth) {
+        if (tickNanos <= 0) {
+            throw new IllegalArgumentException("timer wheel tick must be > 0 ns, was " + tickNanos);
+        }
+        if (depth < 1 || depth > MAX_DEPTH) {
+            throw new IllegalArgumentException("timer wheel depth must be 1.." + MAX_DEPTH + " levels, was " + depth);
+        }
+        this.tickNanos = tickNanos;
+        this.depth = depth;
+        this.expiringBucket = depth * LEVEL_SIZE;
+        this.sentinels = new WheelNode[expiringBucket + 1];
+        for (int i = 0; i < sentinels.length; i++) {
+            WheelNode sentinel = new Sentinel();
+            sentinel.previous = sentinel;
+            sentinel.next = sentinel;
+            sentinels[i] = sentinel;
+        }
+        this.occupied = new long[depth];
+        this.clkNanos = startNanos;
+    }
+
+    long tickNanos() {
+        return tickNanos;
+    }
+
+    int depth() {
+        return depth;
+    }
+
+    int size() {
+        return size;
+    }
+
+    /** The time the first unprocessed tick begins: everything due before it has been handed out. */
+    long clockNanos() {
+        return clkNanos;
+    }
+
+    /** Granularity of a level, in ticks. */
+    static long levelGranularityTicks(int level) {
+        return 1L << (LEVEL_CLOCK_SHIFT * level);
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Queueing
+
+    /** The tick a node expiring at {@code expiresNanos} is due at (see the notes). */
+    long expiresTick(long expiresNanos) {
+        final long ahead = expiresNanos - clkNanos; // wrap-around difference
+        if (ahead <= 0) {
+            return clk;
+        }
+        final long ticks = (ahead - 1) / tickNanos + 1;
+        return clk + Math.min(ticks, MAX_DELAY_TICKS);
+    }
+
+    /**
+     * Chooses the bucket for a node due at {@code expiresTick} (calc_wheel_index); sets placedBucket and
+     * placedBucketTick.
+     */
+    void place(long expiresTick) {
+        final long clk = this.clk;
+        if (expiresTick - clk < LEVEL_SIZE) { // level 0, granularity one tick
+            placedBucket = (int) (expiresTick & LEVEL_MASK);
+            placedBucketTick = expiresTick;
+            return;
+        }
+        for (int level = 1; level < depth; level++) {
+            final int shift = LEVEL_CLOCK_SHIFT * level;
+            final long roundUp = (1L << shift) - 1;
+            final long levelClock = (clk + roundUp) >>> shift;
+            final long bucketClock = (expiresTick + roundUp) >>> shift;
+            if (bucketClock - levelClock < LEVEL_SIZE) {
+                placedBucket = level * LEVEL_SIZE + (int) (bucketClock & LEVEL_MASK);
+                placedBucketTick = bucketClock << shift;
+                return;
+            }
+        }
+        // beyond the top level: its farthest bucket, hashed again when processed
+        final int top = depth - 1;
+        final int shift = LEVEL_CLOCK_SHIFT * top;
+        final long bucketClock = ((clk + (1L << shift) - 1) >>> shift) + LEVEL_MASK;
+        placedBucket = top * LEVEL_SIZE + (int) (bucketClock & LEVEL_MASK);
+        placedBucketTick = bucketClock << shift;
+    }
+
+    /**
+     * Queues a node that is not queued, expiring at {@code expiresNanos}.
+     *
+     * @return the tick its bucket is processed at
+     */
+    long add(WheelNode node, long expiresNanos) {
+        node.setExpiresOpaque(expiresNanos);
+        place(expiresTick(expiresNanos));
+        link(node, placedBucket);
+        size++;
+        final long bucketTick = placedBucketTick;
+        if (!nextExpiryStale && bucketTick < nextExpiryTick) {
+            nextExpiryTick = bucketTick;
+        }
+        return bucketTick;
+    }
+
+    /**
+     * Moves a queued node to a new expiry; when the new expiry falls in the bucket the node is already in, only
+     * its expiry changes (the kernel's same-bucket shortcut in __mod_timer).
+     *
+     * @return the tick its bucket is processed at
+     */
+    long move(WheelNode node, long expiresNanos) {
+        final int bucket = node.bucket;
+        if (bucket != expiringBucket) {
+            place(expiresTick(expiresNanos));
+            if (placedBucket == bucket) {
+                node.setExpiresOpaque(expiresNanos);
+                return placedBucketTick;
+            }
+        }
+        remove(node);
+        return add(node, expiresNanos);
+    }
+
+    /**
+     * Dequeues a node from its bucket or from the expiring list.
+     *
+     * @return whether it was queued
+     */
+    boolean remove(WheelNode node) {
+        final int bucket = node.bucket;
+        if (bucket == WheelNode.NOT_QUEUED) {
+            return false;
+        }
+        unlink(node);
+        size--;
+        if (bucket != expiringBucket) {
+            final WheelNode sentinel = sentinels[bucket];
+            if (sentinel.next == sentinel) {
+                occupied[bucket / LEVEL_SIZE] &= ~(1L << (bucket & LEVEL_MASK));
+                nextExpiryStale = true; // it may have been the earliest
+            }
+        }
+        return true;
+    }
+
+    /** Whether the node is queued in this wheel's expiring list (handed out next). */
+    boolean isExpiring(WheelNode node) {
+        return node.bucket == expiringBucket;
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Expiry
+
+    /** The tick of the earliest non-empty bucket (__next_timer_interrupt), or NO_EXPIRY. */
+    long nextExpiryTick() {
+        if (nextExpiryStale) {
+            nextExpiryTick = scanNextExpiry();
+            nextExpiryStale = false;
+        }
+        return nextExpiryTick;
+    }
+
+    /**
+     * The time at which the earliest queued node is handed out: the beginning of its bucket's tick, or the clock
+     * position if nodes are expiring now. Meaningless when the wheel is empty: callers check {@link #size()}.
+     */
+    long nextExpiryNanos() {
+        if (sentinels[expiringBucket].next != sentinels[expiringBucket]) {
+            return clkNanos;
+        }
+        final long tick = nextExpiryTick();
+        return tick == NO_EXPIRY ? clkNanos + Long.MAX_VALUE : clkNanos + (tick - clk) * tickNanos;
+    }
+
+    /**
+     * Processes ticks up to the one containing {@code nowNanos} until some nodes are due, and moves them, sorted
+     * by expiry, to the expiring list.
+     *
+     * @return whether the expiring list holds a node to hand out ({@link #pollExpiring()})
+     */
+    boolean advance(long nowNanos) {
+        final WheelNode expiring = sentinels[expiringBucket];
+        if (expiring.next != expiring) {
+            return true;
+        }
+        final long elapsed = nowNanos - clkNanos;
+        if (elapsed < 0) {
+            return false; // the tick clk has not begun
+        }
+        final long nowTick = clk + elapsed / tickNanos;
+        while (clk <= nowTick) {
+            final long next = nextExpiryTick();
+            if (next > nowTick) {
+                setClock(nowTick + 1);
+                return false;
+            }
+            setClock(next);
+            collect();
+            setClock(next + 1);
+            if (expiring.next != expiring) {
+                sortExpiring();
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Takes the first node of the expiring list, or null when it is empty. The node is no longer queued. */
+    WheelNode pollExpiring() {
+        final WheelNode expiring = sentinels[expiringBucket];
+        final WheelNode first = expiring.next;
+        if (first == expiring) {
+            return null;
+        }
+        unlink(first);
+        size--;
+        return first;
+    }
+
+    /** Dequeues every node (each ends not queued), keeping the clock. */
+    void clear() {
+        for (int bucket = 0; bucket < sentinels.length; bucket++) {
+            final WheelNode sentinel = sentinels[bucket];
+            WheelNode node = sentinel.next;
+            while (node != sentinel) {
+                final WheelNode next = node.next;
+                node.previous = null;
+                node.next = null;
+                node.setBucketRelease(WheelNode.NOT_QUEUED);
+                node = next;
+            }
+            sentinel.previous = sentinel;
+            sentinel.next = sentinel;
+        }
+        Arrays.fill(occupied, 0L);
+        size = 0;
+        nextExpiryTick = NO_EXPIRY;
+        nextExpiryStale = false;
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Helpers
+
+    private void setClock(long tick) {
+        clkNanos += (tick - clk) * tickNanos;
+        clk = tick;
+    }
+
+    /** Moves the buckets due at tick clk to the expiring list (__collect_expired_timers). */
+    private void collect() {
+        final long clk = this.clk;
+        final WheelNode expiring = sentinels[expiringBucket];
+        for (int level = 0; level < depth; level++) {
+            final int shift = LEVEL_CLOCK_SHIFT * level;
+            if (level > 0 && (clk & ((1L << shift) - 1)) != 0) {
+                break; // clk is not on this level's boundary, nor on any coarser one's
+            }
+            final int position = (int) ((clk >>> shift) & LEVEL_MASK);
+            if ((occupied[level] & (1L << position)) == 0) {
+                continue;
+            }
+            occupied[level] &= ~(1L << position);
+            final int bucket = level * LEVEL_SIZE + position;
+            final WheelNode sentinel = sentinels[bucket];
+            WheelNode node = sentinel.next;
+            sentinel.previous = sentinel;
+            sentinel.next = sentinel;
+            final boolean top = level == depth - 1;
+            while (node != sentinel) {
+                final WheelNode next = node.next;
+                if (top && node.expires - clkNanos > 0) {
+                    // beyond the range when it was queued, and still not due: hash it again
+                    place(expiresTick(node.expires));
+                    link(node, placedBucket);
+                } else {
+                    link(node, expiringBucket);
+                }
+                node = next;
+            }
+        }
+        nextExpiryStale = true;
+    }
+
+    /** The earliest bucket's tick from the bitmaps; see the notes. */
+    private long scanNextExpiry() {
+        long earliest = NO_EXPIRY;
+        for (int level = 0; level < depth; level++) {
+            final long bits = occupied[level];
+            if (bits == 0) {
+                continue;
+            }
+            final int shift = LEVEL_CLOCK_SHIFT * level;
+            final long levelClock = (clk + (1L << shift) - 1) >>> shift;
+            final int distance = Long.numberOfTrailingZeros(Long.rotateRight(bits, (int) (levelClock & LEVEL_MASK)));
+            final long tick = (levelClock + distance) << shift;
+            if (tick < earliest) {
+                earliest = tick;
+            }
+        }
+        return earliest;
+    }
+
+    /** Appends the node to a bucket's list and marks the bucket occupied (the expiring list has no bit). */
+    private void link(WheelNode node, int bucket) {
+        final WheelNode sentinel = sentinels[bucket];
+        final WheelNode last = sentinel.previous;
+        node.previous = last;
+        node.next = sentinel;
+        last.next = node;
+        sentinel.previous = node;
+        if (bucket != expiringBucket) {
+            occupied[bucket / LEVEL_SIZE] |= 1L << (bucket & LEVEL_MASK);
+        }
+        node.setBucketRelease(bucket);
+    }
+
+    private static void unlink(WheelNode node) {
+        final WheelNode previous = node.previous;
+        final WheelNode next = node.next;
+        previous.next = next;
+        next.previous = previous;
+        node.previous = null;
+        node.next = null;
+        node.setBucketRelease(WheelNode.NOT_QUEUED);
+    }
+
+    /**
+     * Sorts the expiring list by expiry (wrap-around order), stably: a bottom-up merge sort of the singly linked
+     * chain through next, then the previous links rebuilt. No allocation.
+     */
+    private void sortExpiring() {
+        final WheelNode sentinel = sentinels[expiringBucket];
+        if (sentinel.next.next == sentinel) {
+            return; // one node
+        }
+        sentinel.previous.next = null; // a null-terminated chain
+        WheelNode head = sentinel.next;
+        for (int width = 1; ; width <<= 1) {
+            WheelNode remaining = head;
+            WheelNode mergedHead = null;
+            WheelNode mergedTail = null;
+            int merges = 0;
+            while (remaining != null) {
+                merges++;
+                WheelNode left = remaining;
+                WheelNode right = left;
+                int leftSize = 0;
+                while (leftSize < width && right != null) {
+                    right = right.next;
+                    leftSize++;
+                }
+                int rightSize = width;
+                while (leftSize > 0 || (rightSize > 0 && right != null)) {
+                    WheelNode taken;
+                    if (leftSize == 0) {
+                        taken = right;
+                        right = right.next;
+                        rightSize--;
+                    } else if (rightSize == 0 || right == null || left.expires - right.expires <= 0) {
+                        taken = left;
+                        left = left.next;
+                        leftSize--;
+                    } else {
+                        taken = right;
+                        right = right.next;
+                        rightSize--;
+                    }
+                    if (mergedTail == null) {
+                        mergedHead = taken;
+                    } else {
+                        mergedTail.next = taken;
+                    }
+                    mergedTail = taken;
+                }
+                remaining = right;
+            }
+            mergedTail.next = null;
+            head = mergedHead;
+            if (merges <= 1) {
+                break;
+            }
+        }
+        WheelNode previous = sentinel;
+        for (WheelNode node = head; node != null; node = node.next) {
+            node.previous = previous;
+            previous.next = node;
+            previous = node;
+        }
+        previous.next = sentinel;
+        sentinel.previous = previous;
+    }
+
+    /** A bucket's list head; never handed out. */
+    private static final class Sentinel extends WheelNode {
+    }
+}
