@@ -60,8 +60,14 @@ final class HierarchicalWheel {
     static final long NO_EXPIRY = Long.MAX_VALUE;
     /** Farthest expiresTick computed; a node beyond it waits at the top level and is hashed again. */
     private static final long MAX_DELAY_TICKS = Long.MAX_VALUE >>> 2;
+    /** Bound on the wheel's range in nanoseconds: bucket times computed from it stay far from overflowing. */
+    private static final long MAX_RANGE_NANOS = 1L << 62;
 
     private final long tickNanos;
+    /** log2(tickNanos) when the tick is a power of two, else -1: then ticks are divided with a reciprocal. */
+    private final int tickShift;
+    /** floor(2^64 / tickNanos), for dividing by the tick with a multiplication (see ticksIn). */
+    private final long reciprocalTick;
     private final int depth;
     private final int expiringBucket;
     /** depth * 64 bucket sentinels, then the expiring list's. */
@@ -90,7 +96,13 @@ final class HierarchicalWheel {
         if (depth < 1 || depth > MAX_DEPTH) {
             throw new IllegalArgumentException("timer wheel depth must be 1.." + MAX_DEPTH + " levels, was " + depth);
         }
+        if (rangeNanos(tickNanos, depth) >= MAX_RANGE_NANOS) {
+            throw new IllegalArgumentException("a timer wheel of " + depth + " levels of " + tickNanos
+                    + " ns ticks spans 64 * 8^" + (depth - 1) + " ticks, beyond 2^62 ns: use fewer levels or a finer tick");
+        }
         this.tickNanos = tickNanos;
+        this.tickShift = Long.bitCount(tickNanos) == 1 ? Long.numberOfTrailingZeros(tickNanos) : -1;
+        this.reciprocalTick = tickShift >= 0 ? 0L : Long.divideUnsigned(-1L, tickNanos); // < 2^63: tick >= 3
         this.depth = depth;
         this.expiringBucket = depth * LEVEL_SIZE;
         this.sentinels = new WheelNode[expiringBucket + 1];
@@ -121,6 +133,12 @@ final class HierarchicalWheel {
         return clkNanos;
     }
 
+    /** 64 * 8^(depth - 1) ticks in nanoseconds, saturating at Long.MAX_VALUE. */
+    static long rangeNanos(long tickNanos, int depth) {
+        final long rangeTicks = (long) LEVEL_SIZE << (LEVEL_CLOCK_SHIFT * (depth - 1));
+        return rangeTicks > Long.MAX_VALUE / tickNanos ? Long.MAX_VALUE : rangeTicks * tickNanos;
+    }
+
     /** Granularity of a level, in ticks. */
     static long levelGranularityTicks(int level) {
         return 1L << (LEVEL_CLOCK_SHIFT * level);
@@ -135,8 +153,24 @@ final class HierarchicalWheel {
         if (ahead <= 0) {
             return clk;
         }
-        final long ticks = (ahead - 1) / tickNanos + 1;
+        final long ticks = ticksIn(ahead - 1) + 1;
         return clk + Math.min(ticks, MAX_DELAY_TICKS);
+    }
+
+    /**
+     * floor(nanos / tickNanos) for nanos >= 0. A 64-bit division costs tens of cycles, more than the rest of an
+     * add, so a power-of-two tick shifts, and any other tick multiplies by floor(2^64 / tick) and keeps the high
+     * word: that falls short of the quotient by at most one, which the remainder check adds back.
+     */
+    private long ticksIn(long nanos) {
+        if (tickShift >= 0) {
+            return nanos >>> tickShift;
+        }
+        long quotient = Math.multiplyHigh(nanos, reciprocalTick);
+        if (nanos - quotient * tickNanos >= tickNanos) {
+            quotient++;
+        }
+        return quotient;
     }
 
     /**
@@ -150,7 +184,10 @@ final class HierarchicalWheel {
             placedBucketTick = expiresTick;
             return;
         }
-        for (int level = 1; level < depth; level++) {
+        // a delay of b significant bits needs at least level (b - 4) / 3 (level L spans about 2^(6 + 3L) ticks);
+        // the loop starts there and goes up when the delay is just beyond that level's 63 buckets
+        final int bits = Long.SIZE - Long.numberOfLeadingZeros(expiresTick - clk);
+        for (int level = (bits - 4) / LEVEL_CLOCK_SHIFT; level < depth; level++) {
             final int shift = LEVEL_CLOCK_SHIFT * level;
             final long roundUp = (1L << shift) - 1;
             final long levelClock = (clk + roundUp) >>> shift;
@@ -215,11 +252,11 @@ final class HierarchicalWheel {
         if (bucket == WheelNode.NOT_QUEUED) {
             return false;
         }
+        final boolean emptied = node.previous == node.next; // only the sentinel is left (see unlink)
         unlink(node);
         size--;
         if (bucket != expiringBucket) {
-            final WheelNode sentinel = sentinels[bucket];
-            if (sentinel.next == sentinel) {
+            if (emptied) {
                 occupied[bucket / LEVEL_SIZE] &= ~(1L << (bucket & LEVEL_MASK));
                 nextExpiryStale = true; // it may have been the earliest
             }
@@ -230,6 +267,27 @@ final class HierarchicalWheel {
     /** Whether the node is queued in this wheel's expiring list (handed out next). */
     boolean isExpiring(WheelNode node) {
         return node.bucket == expiringBucket;
+    }
+
+    /**
+     * Moves the clock up to {@code nowNanos} without handing anything out, as far as no bucket is due
+     * (forward_timer_base): to min(the tick containing now, the earliest bucket's tick). A wheel whose owner slept
+     * keeps its old clock, and would hash a new short delay, measured from there, into a coarse level.
+     */
+    void forward(long nowNanos) {
+        final long elapsed = nowNanos - clkNanos;
+        if (elapsed < tickNanos) {
+            return; // still in the tick clk, or before it
+        }
+        final long target = Math.min(clk + ticksIn(elapsed), nextExpiryTick());
+        if (target > clk) {
+            setClock(target);
+        }
+    }
+
+    /** Whether a node due at expiresTick would go beyond level 0, where a stale clock costs granularity. */
+    boolean beyondLevelZero(long expiresNanos) {
+        return expiresNanos - clkNanos > (LEVEL_SIZE - 1) * tickNanos;
     }
 
     // ---------------------------------------------------------------------------------------------------
@@ -252,13 +310,13 @@ final class HierarchicalWheel {
         if (sentinels[expiringBucket].next != sentinels[expiringBucket]) {
             return clkNanos;
         }
-        final long tick = nextExpiryTick();
-        return tick == NO_EXPIRY ? clkNanos + Long.MAX_VALUE : clkNanos + (tick - clk) * tickNanos;
+        final long ticksAhead = nextExpiryTick() - clk; // NO_EXPIRY gives a huge value: the clamp below
+        return ticksAhead >= Long.MAX_VALUE / tickNanos ? clkNanos + Long.MAX_VALUE : clkNanos + ticksAhead * tickNanos;
     }
 
     /**
-     * Processes ticks up to the one containing {@code nowNanos} until some nodes are due, and moves them, sorted
-     * by expiry, to the expiring list.
+     * Processes every tick up to the one containing {@code nowNanos}, moving the nodes due, sorted by expiry, to
+     * the expiring list.
      *
      * @return whether the expiring list holds a node to hand out ({@link #pollExpiring()})
      */
@@ -271,20 +329,21 @@ final class HierarchicalWheel {
         if (elapsed < 0) {
             return false; // the tick clk has not begun
         }
-        final long nowTick = clk + elapsed / tickNanos;
+        final long nowTick = clk + ticksIn(elapsed);
+        // every bucket due up to now, then one sort: a late driver still hands out in deadline order
         while (clk <= nowTick) {
             final long next = nextExpiryTick();
             if (next > nowTick) {
                 setClock(nowTick + 1);
-                return false;
+                break;
             }
             setClock(next);
             collect();
             setClock(next + 1);
-            if (expiring.next != expiring) {
-                sortExpiring();
-                return true;
-            }
+        }
+        if (expiring.next != expiring) {
+            sortExpiring();
+            return true;
         }
         return false;
     }

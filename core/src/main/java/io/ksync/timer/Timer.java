@@ -39,10 +39,16 @@ import java.util.function.Consumer;
  * </ul>
  *
  * <p>Memory effects: actions before arming happen-before the callback's run for that arming; the callback's
- * actions happen-before {@link #deleteSync} (and {@link #tryDeleteSync} returning {@code >= 0}) returns.
+ * actions happen-before {@link #deleteSync} (and {@link #tryDeleteSync} returning {@code >= 0}) returns. A
+ * {@code mod} that takes the lockless shortcut (the timer already pending with that very expiry) changes nothing
+ * and publishes nothing.
+ *
+ * <p>Order: a base runs the callbacks due in one pass in expiry order. Across passes the wheel's granularity
+ * decides: a timer hashed into a coarse level fires at its bucket's time, which may come after a later timer
+ * that sits in a finer level (see {@link TimerWheel}); neither ever fires before its expiry.
  *
  * <p>Where a timer lives: arming an idle timer puts it on the calling CPU's base ({@link #addOn}: a given one); a
- * pending timer that is modified stays on its base.
+ * pending timer that is modified stays on its base, and so does a timer whose callback is running.
  *
  * <pre>{@code
  * final class Connection {
@@ -84,6 +90,9 @@ public final class Timer extends WheelNode {
 
     private static final int SHUTDOWN = 1;
 
+    /** The "now" argument of arming when the caller has not read the clock (a base reads it if it needs it). */
+    static final long NOW_UNKNOWN = Long.MIN_VALUE;
+
     private static final int MODE_ADD = 0;
     private static final int MODE_MOD = 1;
     private static final int MODE_PENDING_ONLY = 2;
@@ -119,11 +128,13 @@ public final class Timer extends WheelNode {
      *                               base holds its maximum of pending timers
      */
     public void add(long expires) {
-        modify(expires, MODE_ADD, null);
+        modify(expires, MODE_ADD, null, NOW_UNKNOWN);
     }
 
     /**
-     * Arms an idle timer on a given CPU's base ({@code add_timer_on}).
+     * Arms an idle timer on a given CPU's base ({@code add_timer_on}). While the timer's callback runs, the timer
+     * stays on the base that runs it (so that it never runs on two threads at once), and {@code cpu} applies from
+     * the next arming after the callback.
      *
      * @param cpu     the base, {@code 0 .. service().bases() - 1}
      * @param expires the expiry, a time of {@link TimerService#nanoTime()}
@@ -131,7 +142,7 @@ public final class Timer extends WheelNode {
      * @throws IllegalStateException    if the timer is pending, the service is closed, or the base is full
      */
     public void addOn(int cpu, long expires) {
-        modify(expires, MODE_ADD, base.service.base(cpu));
+        modify(expires, MODE_ADD, base.service.base(cpu), NOW_UNKNOWN);
     }
 
     /**
@@ -143,7 +154,7 @@ public final class Timer extends WheelNode {
      * @throws IllegalStateException if the service is closed, or the timer was idle and the base is full
      */
     public boolean mod(long expires) {
-        return modify(expires, MODE_MOD, null);
+        return modify(expires, MODE_MOD, null, NOW_UNKNOWN);
     }
 
     /**
@@ -155,7 +166,9 @@ public final class Timer extends WheelNode {
      * @throws IllegalStateException as {@link #mod}
      */
     public boolean modAfter(long delay, TimeUnit unit) {
-        return mod(base.service.nanoTime() + Math.min(unit.toNanos(delay), Long.MAX_VALUE >>> 1));
+        final long now = base.service.nanoTime();
+        final long expires = now + Math.max(0L, Math.min(unit.toNanos(delay), Long.MAX_VALUE >>> 1));
+        return modify(expires, MODE_MOD, null, now == NOW_UNKNOWN ? now + 1 : now);
     }
 
     /**
@@ -165,7 +178,7 @@ public final class Timer extends WheelNode {
      * @return whether the timer was pending (and was moved)
      */
     public boolean modPending(long expires) {
-        return modify(expires, MODE_PENDING_ONLY, null);
+        return modify(expires, MODE_PENDING_ONLY, null, NOW_UNKNOWN);
     }
 
     /**
@@ -177,7 +190,7 @@ public final class Timer extends WheelNode {
      * @throws IllegalStateException as {@link #mod}
      */
     public boolean reduce(long expires) {
-        return modify(expires, MODE_REDUCE, null);
+        return modify(expires, MODE_REDUCE, null, NOW_UNKNOWN);
     }
 
     /**
@@ -303,12 +316,11 @@ public final class Timer extends WheelNode {
     // ---------------------------------------------------------------------------------------------------
     // Helpers
 
-    private boolean modify(long expires, int mode, TimerBase requested) {
+    private boolean modify(long expires, int mode, TimerBase requested, long now) {
         if (mode != MODE_ADD && isQueuedAcquire() && expiresOpaque() == expires) {
             return true; // mod_timer's lockless shortcut: already pending with this expiry
         }
         final TimerService service = base.service;
-        service.checkOpen();
         TimerBase target = requested;
         for (;;) {
             final TimerBase base = lockBase();
@@ -324,19 +336,23 @@ public final class Timer extends WheelNode {
                     if (mode == MODE_REDUCE && expires - this.expires >= 0) {
                         return true;
                     }
-                    wake = base.moveLocked(this, expires);
+                    wake = base.moveLocked(this, expires, now);
                 } else {
                     if (mode == MODE_PENDING_ONLY || (flags & SHUTDOWN) != 0) {
                         return false;
                     }
-                    if (target == null) {
+                    if (runningOn != null) {
+                        // its callback runs on this base: it stays here, so that it never runs on two bases at
+                        // once and deleteSync() finds it (__mod_timer keeps a running timer on its base too)
+                        target = base;
+                    } else if (target == null) {
                         target = service.currentBase();
                     }
                     if (target != base) {
                         this.base = target; // idle, so it may move: re-point under the old base's lock and retry
                         continue;
                     }
-                    wake = base.enqueueLocked(this, expires);
+                    wake = base.enqueueLocked(this, expires, now);
                 }
             } finally {
                 base.lock.unlock();
@@ -374,6 +390,11 @@ public final class Timer extends WheelNode {
         if (running != null) {
             running.callbackDone.waitEvent(() -> runningOn != running);
         }
+    }
+
+    /** The index of the base the timer is on now; for tests. */
+    int baseIndex() {
+        return base.index;
     }
 
     void setRunningOnRelease(TimerBase value) {

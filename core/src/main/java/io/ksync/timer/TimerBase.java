@@ -55,6 +55,8 @@ final class TimerBase implements Runnable {
     private long passesStarted;
     /** Passes finished; written with setRelease, read by awaitDue with getAcquire. */
     private long passesCompleted;
+    /** The thread has left its loop (close(), or a failure of the base itself): no pass will come. */
+    private volatile boolean exited;
 
     TimerBase(TimerService service, int index, long startNanos, long tickNanos, int depth, int maxPending) {
         this.service = service;
@@ -66,19 +68,44 @@ final class TimerBase implements Runnable {
     // ---------------------------------------------------------------------------------------------------
     // Called under the lock by Timer
 
-    /** Queues an idle timer; throws before changing anything if the base is full. */
-    boolean enqueueLocked(Timer timer, long expires) {
+    /**
+     * Queues an idle timer; throws before changing anything if the service is closed (checked under the lock,
+     * which close() takes after setting the flag, so no timer is queued after close() cleared the base) or the
+     * base is full.
+     *
+     * @param now the clock's time if the caller has read it, else {@link Timer#NOW_UNKNOWN}
+     * @return whether the base's thread must be woken (after unlocking)
+     */
+    boolean enqueueLocked(Timer timer, long expires, long now) {
+        if (service.isClosed()) {
+            throw service.closedException();
+        }
         if (wheel.size() >= maxPending) {
             throw new IllegalStateException("timer base " + index + " already holds " + wheel.size()
                     + " pending timers, the bound set by TimerService.Builder.maxPendingPerBase: delete timers "
                     + "that are no longer needed, or raise the bound");
         }
+        forwardClockLocked(expires, now);
         return wakeNeeded(wheel.add(timer, expires));
     }
 
-    /** Moves a queued timer to a new expiry. */
-    boolean moveLocked(Timer timer, long expires) {
+    /** Moves a queued timer to a new expiry; see enqueueLocked. */
+    boolean moveLocked(Timer timer, long expires, long now) {
+        forwardClockLocked(expires, now);
         return wakeNeeded(wheel.move(timer, expires));
+    }
+
+    /**
+     * Brings the wheel's clock up to now before a delay is measured from it (forward_timer_base in __mod_timer),
+     * when the thread sleeps (its clock is as old as its last pass: NOHZ) and the delay reaches beyond level 0
+     * (where a clock left behind would cost granularity; level 0 places by exact tick whatever the clock). The
+     * clock is read only then, and only if the caller has not read it. While the thread is awake its clock is
+     * that of the current pass, older only by the callbacks run since, which delay this base's timers anyway.
+     */
+    private void forwardClockLocked(long expires, long now) {
+        if (sleepTick != AWAKE && wheel.beyondLevelZero(expires)) {
+            wheel.forward(now != Timer.NOW_UNKNOWN ? now : service.clock.nanoTime());
+        }
     }
 
     /** Whether the thread must be unparked (after unlocking) because a bucket earlier than its sleep was filled. */
@@ -112,18 +139,18 @@ final class TimerBase implements Runnable {
                     }
                 }
                 PASSES_COMPLETED.setRelease(this, passesStarted); // release: pairs with awaitDue's getAcquire
-                if (passRequested) {
-                    passRequested = false;
-                    continue;
-                }
+                final boolean again = passRequested;
+                passRequested = false;
                 final boolean idle = wheel.size() == 0;
                 final long deadline = idle ? 0L : wheel.nextExpiryNanos();
-                sleepTick = idle ? HierarchicalWheel.NO_EXPIRY : wheel.nextExpiryTick();
+                sleepTick = again ? AWAKE : idle ? HierarchicalWheel.NO_EXPIRY : wheel.nextExpiryTick();
                 lock.unlock();
                 try {
                     passDone.wakeUpAll();
-                    if (service.isClosed()) {
-                        break;
+                    // a callback's (or anyone's) interrupt would make every park return at once: a busy loop
+                    Thread.interrupted();
+                    if (again || service.isClosed()) {
+                        continue;
                     }
                     if (idle) {
                         clock.park();
@@ -135,8 +162,11 @@ final class TimerBase implements Runnable {
                     sleepTick = AWAKE;
                 }
             }
+        } catch (Throwable unexpected) {
+            service.report(unexpected); // a bug of the base itself, not a callback's: the base stops
         } finally {
-            lock.unlock();
+            lock.unlock(); // held on every way out of the loop: each sleep and callback retakes it in a finally
+            exited = true;
             passDone.wakeUpAll();
         }
     }
@@ -180,7 +210,7 @@ final class TimerBase implements Runnable {
     }
 
     void awaitPass(long target) {
-        passDone.waitEvent(() -> (long) PASSES_COMPLETED.getAcquire(this) - target >= 0 || !thread.isAlive());
+        passDone.waitEvent(() -> (long) PASSES_COMPLETED.getAcquire(this) - target >= 0 || exited);
     }
 
     int pendingLocked() {

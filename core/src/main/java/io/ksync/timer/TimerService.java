@@ -18,8 +18,8 @@ import java.util.concurrent.TimeUnit;
  *   ({@code add_timer_on}), see {@link Timer}.</li>
  *   <li>Callbacks run on the bases' threads, never on the thread that arms the timer: a thread holding a lock
  *   may arm a timer whose callback takes the same lock (the deadlock of a timer callback run in a signal handler
- *   cannot happen). Within a base they run one at a time, in expiry order; a slow callback delays only its own
- *   base.</li>
+ *   cannot happen). Within a base they run one at a time, those due in one pass in expiry order; a slow
+ *   callback delays only its own base.</li>
  *   <li>A callback that throws is reported to the service's {@link Thread.UncaughtExceptionHandler} (by default
  *   the base thread's own handler) and the base goes on.</li>
  *   <li>Each base may bound its pending timers ({@link Builder#maxPendingPerBase}); arming beyond the bound
@@ -147,11 +147,9 @@ public final class TimerService implements AutoCloseable {
      *                               the pass)
      */
     public void awaitDue() {
-        for (TimerBase base : bases) {
-            if (base.thread == Thread.currentThread()) {
-                throw new IllegalStateException("awaitDue() called from a timer callback of the same service: "
-                        + "the base cannot start a pass while its callback waits");
-            }
+        if (isBaseThread(Thread.currentThread())) {
+            throw new IllegalStateException("awaitDue() called from a timer callback of the same service: "
+                    + "the base cannot start a pass while its callback waits");
         }
         final long[] targets = new long[bases.length];
         for (int i = 0; i < bases.length; i++) {
@@ -169,12 +167,13 @@ public final class TimerService implements AutoCloseable {
 
     /**
      * Stops the bases: pending timers are dequeued without running, arming afterwards throws
-     * {@link IllegalStateException}, and the call waits for running callbacks to return and the threads to end
-     * (unless called from a callback, which cannot wait for itself). Idempotent.
+     * {@link IllegalStateException}, and the call waits for running callbacks to return and the threads to end.
+     * Called from a callback of this service, it does not wait (the callbacks of two bases closing the service
+     * would wait for each other): the threads end after their current callback. Idempotent.
      */
     @Override
     public void close() {
-        closed = true;
+        closed = true; // before the locks: an arming that takes a base's lock after clearLocked sees it
         for (TimerBase base : bases) {
             base.lock.lock();
             try {
@@ -184,11 +183,11 @@ public final class TimerService implements AutoCloseable {
             }
             base.wake();
         }
+        if (isBaseThread(Thread.currentThread())) {
+            return;
+        }
         boolean interrupted = false;
         for (TimerBase base : bases) {
-            if (base.thread == Thread.currentThread()) {
-                continue;
-            }
             while (true) {
                 try {
                     base.thread.join();
@@ -219,6 +218,15 @@ public final class TimerService implements AutoCloseable {
         return bases[cpu < bases.length ? cpu : cpu % bases.length];
     }
 
+    private boolean isBaseThread(Thread thread) {
+        for (TimerBase base : bases) {
+            if (base.thread == thread) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     TimerBase base(int cpu) {
         if (cpu < 0 || cpu >= bases.length) {
             throw new IllegalArgumentException("cpu must be 0.." + (bases.length - 1) + " (the service's bases), was "
@@ -227,10 +235,8 @@ public final class TimerService implements AutoCloseable {
         return bases[cpu];
     }
 
-    void checkOpen() {
-        if (closed) {
-            throw new IllegalStateException("the TimerService " + name + " is closed: timers cannot be armed on it");
-        }
+    IllegalStateException closedException() {
+        return new IllegalStateException("the TimerService " + name + " is closed: timers cannot be armed on it");
     }
 
     /** Reports a callback's failure; the handler's own failure is swallowed, so the base keeps running. */

@@ -30,7 +30,12 @@ import java.util.function.Consumer;
  *   Only deadlines beyond the wheel's range (64 * 8^(depth-1) ticks: about 12 days at the default tick of 1 ms
  *   and depth of 9) wait at the top level and are hashed again when their bucket comes round; the kernel
  *   fires those early, at the range's end, and this wheel does not.</li>
- *   <li>Entries due at the same {@code expire} are handed out in deadline order (ties in scheduling order).</li>
+ *   <li>Entries handed out by one {@code expire} come in deadline order (equal deadlines in scheduling order
+ *   when they share a bucket). Across calls the granularity decides: an entry in a coarse level is handed out at
+ *   its bucket's time, possibly after an entry with a later deadline that sits in a finer level.</li>
+ *   <li>A deadline is hashed relative to {@link #currentTime()}, the time the last {@code expire} reached. A
+ *   driver that slept while the wheel was empty should call {@code expire(now, ...)} (it returns at once) before
+ *   scheduling; otherwise a short delay, measured from the old time, looks long and lands in a coarse level.</li>
  *   <li>Finding the next expiry costs O(depth): each level keeps a 64-bit bitmap of non-empty buckets, and
  *   {@code expire} jumps over empty ticks instead of visiting them.</li>
  * </ul>
@@ -46,7 +51,7 @@ import java.util.function.Consumer;
  * TimerWheel<Connection> idle = new TimerWheel<>(System.nanoTime(), 1, TimeUnit.MILLISECONDS);
  * idle.schedule(connection, System.nanoTime() + idleTimeoutNanos);   // re-arm on every read: O(1), no allocation
  * ...
- * // the event loop
+ * // the event loop, every turn (also before scheduling, after a sleep)
  * idle.expire(System.nanoTime(), Connection::close);
  * long sleep = idle.isEmpty() ? -1 : Math.max(0, idle.nextExpiry() - System.nanoTime());
  * }</pre>
@@ -116,7 +121,9 @@ public final class TimerWheel<E extends TimerWheel.Entry> {
             throw new IllegalStateException("the entry is queued in another TimerWheel; cancel it there first");
         }
         wheel.add(entry, deadline);
-        entry.wheel = this;
+        if (entry.wheel != this) {
+            entry.wheel = this; // usually already this wheel: no reference store, no GC barrier
+        }
         return false;
     }
 
@@ -136,11 +143,11 @@ public final class TimerWheel<E extends TimerWheel.Entry> {
 
     /**
      * Hands every entry due at {@code now} to the handler, in deadline order, removing each before its turn
-     * (the kernel's {@code __run_timers}). The handler may schedule and cancel entries. An entry it schedules at
-     * a deadline already past is due at the next tick not yet processed; if that tick is not after {@code now},
-     * this same call hands it out again, as the kernel's timer softirq catches up on missed jiffies: a handler
-     * that always reschedules into the past runs once per tick up to {@code now}, then stops. If the handler
-     * throws, the exception propagates and the entries not yet handed out stay queued.
+     * (the kernel's {@code __run_timers}). The handler may schedule and cancel entries. Every tick up to
+     * {@code now} is processed before the first entry is handed out, so an entry the handler schedules at a
+     * deadline already past is due at the tick after {@code now}: the next call hands it out, and a handler that
+     * always reschedules into the past cannot keep one call going. If the handler throws, the exception
+     * propagates and the entries not yet handed out stay queued.
      *
      * @param now     the clock's time now; a time before the last one passed does nothing
      * @param handler receives each due entry
