@@ -10,6 +10,7 @@ import io.ksync.bench.lock.SeqLockBenchmark;
 import io.ksync.bench.lock.SpinLockBenchmark;
 import io.ksync.bench.percpu.PerCpuCounterBenchmark;
 import io.ksync.bench.percpu.PerCpuRwSemaphoreBenchmark;
+import io.ksync.bench.timer.TimerBenchmark;
 import io.ksync.bench.wait.CompletionBenchmark;
 import io.ksync.percpu.Cpus;
 import java.util.ArrayList;
@@ -26,6 +27,7 @@ public final class ComparisonRows {
     private static final String ISSUE_2 = "issue 2";
     private static final String ISSUE_3 = "issue 3";
     private static final String ISSUE_4 = "issue 4";
+    private static final String ISSUE_5 = "issue 5";
 
     private ComparisonRows() {
     }
@@ -48,6 +50,7 @@ public final class ComparisonRows {
         perCpuRwSemaphores(rows);
         elementFifos(rows);
         recordFifos(rows);
+        timers(rows);
         return rows;
     }
 
@@ -269,6 +272,33 @@ public final class ComparisonRows {
         rows.add(new ComparisonRow(scenario, "ByteFifo (64 bytes per call)",
                 BenchmarkRef.of(bench, "bytes").metric("bytesOut").param("storage", "heap"),
                 "Agrona OneToOneRingBuffer", agrona, null));
+    }
+
+    private static void timers(List<ComparisonRow> rows) {
+        final Class<?> bench = TimerBenchmark.class;
+        final String cancel = "timeout pattern: arm 10 s ahead, cancel, 1 thread (clock read per arming)";
+        final BenchmarkRef timer = BenchmarkRef.of(bench, "timerScheduleCancel");
+        rows.add(new ComparisonRow(cancel, "Timer modAfter+delete", timer, "ScheduledThreadPoolExecutor (remove on cancel)",
+                BenchmarkRef.of(bench, "stpeScheduleCancel"), Target.atLeast(10, ISSUE_5)));
+        rows.add(new ComparisonRow(cancel, "Timer modAfter+delete", timer, "Netty HashedWheelTimer",
+                BenchmarkRef.of(bench, "nettyScheduleCancel"), Target.atLeast(1, ISSUE_5)));
+        final BenchmarkRef agrona = BenchmarkRef.of(bench, "agronaScheduleCancel");
+        rows.add(new ComparisonRow(cancel, "Timer modAfter+delete", timer, "Agrona DeadlineTimerWheel (1 thread only)",
+                agrona, Target.atLeast(1, ISSUE_5)));
+        rows.add(new ComparisonRow(cancel, "TimerWheel (passive)", BenchmarkRef.of(bench, "timerWheelScheduleCancel"),
+                "Agrona DeadlineTimerWheel", agrona, null));
+        rows.add(new ComparisonRow("timeout pattern, passive wheels, clock read once per 1024 pairs",
+                "TimerWheel (passive)", BenchmarkRef.of(bench, "timerWheelScheduleCancelCachedClock"),
+                "Agrona DeadlineTimerWheel", BenchmarkRef.of(bench, "agronaScheduleCancelCachedClock"), null));
+        final String fire = "arm 1 ms ahead and fire, 1 arming thread, at most 16384 outstanding";
+        final BenchmarkRef timerFire = BenchmarkRef.of(bench, "timerScheduleFire");
+        rows.add(new ComparisonRow(fire, "Timer (TimerService)", timerFire, "ScheduledThreadPoolExecutor",
+                BenchmarkRef.of(bench, "stpeScheduleFire"), null));
+        rows.add(new ComparisonRow(fire, "Timer (TimerService)", timerFire, "Netty HashedWheelTimer",
+                BenchmarkRef.of(bench, "nettyScheduleFire"), null));
+        rows.add(new ComparisonRow("arm 1 ms ahead and poll, passive wheels, 1 thread", "TimerWheel (passive)",
+                BenchmarkRef.of(bench, "timerWheelScheduleFire"), "Agrona DeadlineTimerWheel",
+                BenchmarkRef.of(bench, "agronaScheduleFire"), null));
     }
 
     /** Notes, in a scenario, that this many threads oversubscribe this machine's cores. */

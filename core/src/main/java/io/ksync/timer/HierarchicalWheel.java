@@ -39,7 +39,7 @@ final class HierarchicalWheel {
      *
      * Bitmaps. 64 buckets per level make a level's pending bitmap one long. The next expiry at level L is the
      * first set bit at or after the level clock's position, found with a rotate and a trailing-zero count; the
-     * earliest over the levels is cached and recomputed lazily after a bucket empties (next_expiry_recalc).
+     * earliest over the levels is cached and recomputed lazily, when asked for after a change (next_expiry_recalc).
      *
      * Buckets are circular doubly-linked lists through the nodes, with a sentinel per bucket: O(1) add at the tail
      * (FIFO among equal expiries) and O(1) removal of any node without knowing its bucket's sentinel. One extra
@@ -85,9 +85,6 @@ final class HierarchicalWheel {
     /** Nodes queued, in buckets or expiring. */
     private int size;
 
-    /** Where place() put its node's bucket: the bucket index and the tick it is processed at. */
-    private int placedBucket;
-    private long placedBucketTick;
 
     HierarchicalWheel(long startNanos, long tickNanos, int depth) {
         if (tickNanos <= 0) {
@@ -173,16 +170,11 @@ final class HierarchicalWheel {
         return quotient;
     }
 
-    /**
-     * Chooses the bucket for a node due at {@code expiresTick} (calc_wheel_index); sets placedBucket and
-     * placedBucketTick.
-     */
-    void place(long expiresTick) {
+    /** Chooses the bucket for a node due at {@code expiresTick} (calc_wheel_index). */
+    int place(long expiresTick) {
         final long clk = this.clk;
         if (expiresTick - clk < LEVEL_SIZE) { // level 0, granularity one tick
-            placedBucket = (int) (expiresTick & LEVEL_MASK);
-            placedBucketTick = expiresTick;
-            return;
+            return (int) (expiresTick & LEVEL_MASK);
         }
         // a delay of b significant bits needs at least level (b - 4) / 3 (level L spans about 2^(6 + 3L) ticks);
         // the loop starts there and goes up when the delay is just beyond that level's 63 buckets
@@ -190,56 +182,54 @@ final class HierarchicalWheel {
         for (int level = (bits - 4) / LEVEL_CLOCK_SHIFT; level < depth; level++) {
             final int shift = LEVEL_CLOCK_SHIFT * level;
             final long roundUp = (1L << shift) - 1;
-            final long levelClock = (clk + roundUp) >>> shift;
             final long bucketClock = (expiresTick + roundUp) >>> shift;
-            if (bucketClock - levelClock < LEVEL_SIZE) {
-                placedBucket = level * LEVEL_SIZE + (int) (bucketClock & LEVEL_MASK);
-                placedBucketTick = bucketClock << shift;
-                return;
+            if (bucketClock - ((clk + roundUp) >>> shift) < LEVEL_SIZE) {
+                return level * LEVEL_SIZE + (int) (bucketClock & LEVEL_MASK);
             }
         }
         // beyond the top level: its farthest bucket, hashed again when processed
         final int top = depth - 1;
         final int shift = LEVEL_CLOCK_SHIFT * top;
         final long bucketClock = ((clk + (1L << shift) - 1) >>> shift) + LEVEL_MASK;
-        placedBucket = top * LEVEL_SIZE + (int) (bucketClock & LEVEL_MASK);
-        placedBucketTick = bucketClock << shift;
+        return top * LEVEL_SIZE + (int) (bucketClock & LEVEL_MASK);
+    }
+
+    /** The time tick {@code tick} (at or after clk) begins, clamped to clockNanos() + Long.MAX_VALUE. */
+    long tickStartNanos(long tick) {
+        final long ticksAhead = tick - clk;
+        return ticksAhead >= Long.MAX_VALUE / tickNanos ? clkNanos + Long.MAX_VALUE : clkNanos + ticksAhead * tickNanos;
+    }
+
+    /** The tick a bucket of the wheel (not the expiring list) is processed at, from the clock (see the notes). */
+    long bucketTick(int bucket) {
+        final int shift = LEVEL_CLOCK_SHIFT * (bucket / LEVEL_SIZE);
+        final long levelClock = (clk + (1L << shift) - 1) >>> shift;
+        return (levelClock + ((bucket - levelClock) & LEVEL_MASK)) << shift;
     }
 
     /**
-     * Queues a node that is not queued, expiring at {@code expiresNanos}.
-     *
-     * @return the tick its bucket is processed at
+     * Queues a node that is not queued, expiring at {@code expiresNanos}. The next expiry is recomputed when next
+     * asked for, not here: arming stays O(1) with no bitmap scan, and queries are rarer than arming.
      */
-    long add(WheelNode node, long expiresNanos) {
+    void add(WheelNode node, long expiresNanos) {
         node.setExpiresOpaque(expiresNanos);
-        place(expiresTick(expiresNanos));
-        link(node, placedBucket);
+        link(node, place(expiresTick(expiresNanos)));
         size++;
-        final long bucketTick = placedBucketTick;
-        if (!nextExpiryStale && bucketTick < nextExpiryTick) {
-            nextExpiryTick = bucketTick;
-        }
-        return bucketTick;
+        nextExpiryStale = true;
     }
 
     /**
      * Moves a queued node to a new expiry; when the new expiry falls in the bucket the node is already in, only
      * its expiry changes (the kernel's same-bucket shortcut in __mod_timer).
-     *
-     * @return the tick its bucket is processed at
      */
-    long move(WheelNode node, long expiresNanos) {
+    void move(WheelNode node, long expiresNanos) {
         final int bucket = node.bucket;
-        if (bucket != expiringBucket) {
-            place(expiresTick(expiresNanos));
-            if (placedBucket == bucket) {
-                node.setExpiresOpaque(expiresNanos);
-                return placedBucketTick;
-            }
+        if (bucket != expiringBucket && place(expiresTick(expiresNanos)) == bucket) {
+            node.setExpiresOpaque(expiresNanos);
+            return;
         }
         remove(node);
-        return add(node, expiresNanos);
+        add(node, expiresNanos);
     }
 
     /**
@@ -295,6 +285,9 @@ final class HierarchicalWheel {
 
     /** The tick of the earliest non-empty bucket (__next_timer_interrupt), or NO_EXPIRY. */
     long nextExpiryTick() {
+        if (size == 0) {
+            return NO_EXPIRY; // the common case of arming on an idle base: no scan
+        }
         if (nextExpiryStale) {
             nextExpiryTick = scanNextExpiry();
             nextExpiryStale = false;
@@ -310,8 +303,7 @@ final class HierarchicalWheel {
         if (sentinels[expiringBucket].next != sentinels[expiringBucket]) {
             return clkNanos;
         }
-        final long ticksAhead = nextExpiryTick() - clk; // NO_EXPIRY gives a huge value: the clamp below
-        return ticksAhead >= Long.MAX_VALUE / tickNanos ? clkNanos + Long.MAX_VALUE : clkNanos + ticksAhead * tickNanos;
+        return tickStartNanos(nextExpiryTick()); // NO_EXPIRY gives a huge value: clamped
     }
 
     /**
@@ -413,8 +405,7 @@ final class HierarchicalWheel {
                 final WheelNode next = node.next;
                 if (top && node.expires - clkNanos > 0) {
                     // beyond the range when it was queued, and still not due: hash it again
-                    place(expiresTick(node.expires));
-                    link(node, placedBucket);
+                    link(node, place(expiresTick(node.expires)));
                 } else {
                     link(node, expiringBucket);
                 }

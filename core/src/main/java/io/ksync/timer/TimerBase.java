@@ -17,24 +17,24 @@ final class TimerBase implements Runnable {
     /*
      * Implementation notes.
      *
-     * Guarded by lock: the wheel and, for each timer whose base is this one, its links, bucket and expiry; the
-     * timer's flags; sleepTick; passRequested; passesStarted. Timer.base changes only under the lock of the base
+     * Guarded by lock: the wheel, the high-resolution heap and, for each timer whose base is this one, its links,
+     * bucket (heap index) and expiry; the timer's flags; the sleep state; passRequested; passesStarted. Timer.base changes only under the lock of the base
      * it names (see Timer), so lockBase() finds the right lock with one re-check.
      *
-     * The thread's loop, a pass: under the lock, read the clock, advance the wheel, and for each due timer mark
-     * it running (Timer.runningOn, set under the lock as the kernel sets base->running_timer), drop the lock, run
+     * The thread's loop, a pass: under the lock, read the clock, run the due high-resolution timers (the hrtimer
+     * tier comes first, as hard interrupts come before the timer softirq), advance the wheel, and for each due
+     * timer mark it running (Timer.runningOn, set under the lock as the kernel sets base->running_timer), drop the lock, run
      * the callback, retake the lock, clear the mark and wake deleteSync() waiters. Then record the pass complete
-     * and sleep until the wheel's next expiry (NOHZ: nothing wakes the thread while no timer is due; with no
-     * timer it parks without deadline).
+     * and sleep until the earlier of the wheel's next bucket and the heap's earliest hard expiry (NOHZ: nothing
+     * wakes the thread while no timer is due; with no timer it parks without deadline).
      *
-     * No lost wake-up for an earlier timer: the thread records the tick it will sleep until (sleepTick) under the
-     * lock before unlocking and parking; an arming thread compares its bucket's tick with sleepTick under the same
-     * lock and, if earlier, lowers sleepTick and unparks the thread after unlocking. An unpark that comes before
-     * the park makes the park return at once. The wheel's clock does not move while the thread sleeps (only this
-     * thread advances it), so ticks compare directly.
+     * No lost wake-up for an earlier timer: the thread records the time it will sleep until (sleeping,
+     * sleepUntil) under the lock before unlocking and parking; an arming thread compares the time its timer is due
+     * (its bucket's start, or its hard expiry) with sleepUntil under the same lock and, if earlier, lowers
+     * sleepUntil and unparks the thread after unlocking. An unpark that comes before the park makes the park
+     * return at once.
      */
 
-    private static final long AWAKE = -1L;
 
     final TimerService service;
     final int index;
@@ -47,8 +47,13 @@ final class TimerBase implements Runnable {
     private final int maxPending;
     Thread thread;
 
-    /** The tick the thread sleeps until, HierarchicalWheel.NO_EXPIRY for no deadline, AWAKE while it runs. */
-    private long sleepTick = AWAKE;
+    /** The high-resolution tier. */
+    final HrTimerHeap hrTimers = new HrTimerHeap();
+
+    /** The thread is asleep (or about to park) until sleepUntil, or without deadline if sleepsForever. */
+    private boolean sleeping;
+    private boolean sleepsForever;
+    private long sleepUntil;
     /** awaitDue() asked for one more pass before the thread sleeps. */
     private boolean passRequested;
     /** Passes begun; a pass reads the clock after incrementing it. */
@@ -80,19 +85,40 @@ final class TimerBase implements Runnable {
         if (service.isClosed()) {
             throw service.closedException();
         }
-        if (wheel.size() >= maxPending) {
-            throw new IllegalStateException("timer base " + index + " already holds " + wheel.size()
+        checkRoomLocked();
+        forwardClockLocked(expires, now);
+        wheel.add(timer, expires);
+        return sleeping && wakeNeeded(wheel.tickStartNanos(wheel.bucketTick(timer.bucket)));
+    }
+
+    private void checkRoomLocked() {
+        final int pending = wheel.size() + hrTimers.size();
+        if (pending >= maxPending) {
+            throw new IllegalStateException("timer base " + index + " already holds " + pending
                     + " pending timers, the bound set by TimerService.Builder.maxPendingPerBase: delete timers "
                     + "that are no longer needed, or raise the bound");
         }
-        forwardClockLocked(expires, now);
-        return wakeNeeded(wheel.add(timer, expires));
+    }
+
+    /** Queues an HrTimer whose expiries are set; see enqueueLocked. */
+    boolean hrEnqueueLocked(HrTimer timer) {
+        if (service.isClosed()) {
+            throw service.closedException();
+        }
+        checkRoomLocked();
+        hrTimers.add(timer);
+        return wakeNeeded(timer.hardExpires);
+    }
+
+    boolean hrRemoveLocked(HrTimer timer) {
+        return hrTimers.remove(timer);
     }
 
     /** Moves a queued timer to a new expiry; see enqueueLocked. */
     boolean moveLocked(Timer timer, long expires, long now) {
         forwardClockLocked(expires, now);
-        return wakeNeeded(wheel.move(timer, expires));
+        wheel.move(timer, expires);
+        return sleeping && wakeNeeded(wheel.tickStartNanos(wheel.bucketTick(timer.bucket)));
     }
 
     /**
@@ -103,15 +129,16 @@ final class TimerBase implements Runnable {
      * that of the current pass, older only by the callbacks run since, which delay this base's timers anyway.
      */
     private void forwardClockLocked(long expires, long now) {
-        if (sleepTick != AWAKE && wheel.beyondLevelZero(expires)) {
+        if (sleeping && wheel.beyondLevelZero(expires)) {
             wheel.forward(now != Timer.NOW_UNKNOWN ? now : service.clock.nanoTime());
         }
     }
 
-    /** Whether the thread must be unparked (after unlocking) because a bucket earlier than its sleep was filled. */
-    private boolean wakeNeeded(long bucketTick) {
-        if (sleepTick != AWAKE && bucketTick < sleepTick) {
-            sleepTick = bucketTick; // the next earlier timer need not unpark again
+    /** Whether the thread must be unparked (after unlocking) because something is due before its sleep ends. */
+    private boolean wakeNeeded(long dueNanos) {
+        if (sleeping && (sleepsForever || dueNanos - sleepUntil < 0)) { // sleeping: re-checked for hrEnqueueLocked
+            sleepsForever = false;
+            sleepUntil = dueNanos; // the next earlier timer need not unpark again
             return true;
         }
         return false;
@@ -132,6 +159,7 @@ final class TimerBase implements Runnable {
             while (!service.isClosed()) {
                 passesStarted++;
                 final long now = clock.nanoTime();
+                runHrTimersLocked(now);
                 while (wheel.advance(now)) {
                     WheelNode node;
                     while ((node = wheel.pollExpiring()) != null) {
@@ -141,9 +169,18 @@ final class TimerBase implements Runnable {
                 PASSES_COMPLETED.setRelease(this, passesStarted); // release: pairs with awaitDue's getAcquire
                 final boolean again = passRequested;
                 passRequested = false;
-                final boolean idle = wheel.size() == 0;
-                final long deadline = idle ? 0L : wheel.nextExpiryNanos();
-                sleepTick = again ? AWAKE : idle ? HierarchicalWheel.NO_EXPIRY : wheel.nextExpiryTick();
+                final HrTimer firstHr = hrTimers.peek();
+                final boolean idle = wheel.size() == 0 && firstHr == null;
+                long deadline = 0L;
+                if (!idle) {
+                    deadline = wheel.size() == 0 ? firstHr.hardExpires : wheel.nextExpiryNanos();
+                    if (firstHr != null && firstHr.hardExpires - deadline < 0) {
+                        deadline = firstHr.hardExpires;
+                    }
+                }
+                sleeping = !again;
+                sleepsForever = idle;
+                sleepUntil = deadline;
                 lock.unlock();
                 try {
                     passDone.wakeUpAll();
@@ -159,7 +196,7 @@ final class TimerBase implements Runnable {
                     }
                 } finally {
                     lock.lock();
-                    sleepTick = AWAKE;
+                    sleeping = false;
                 }
             }
         } catch (Throwable unexpected) {
@@ -187,6 +224,39 @@ final class TimerBase implements Runnable {
         }
     }
 
+    /**
+     * Runs, in hard-expiry order, every high-resolution timer whose soft expiry is at or before {@code now}
+     * (__hrtimer_run_queues), stopping at the first that is not; timers queued during this pass (restarted or
+     * started by callbacks) wait for the next pass (see HrTimerHeap). Lock held on entry and on return.
+     */
+    private void runHrTimersLocked(long now) {
+        hrTimers.collectDue(now);
+        HrTimer timer;
+        while ((timer = hrTimers.pollExpiring()) != null) {
+            runHrCallbackLocked(timer);
+        }
+    }
+
+    private void runHrCallbackLocked(HrTimer timer) {
+        final HrTimer.Callback callback = timer.callback;
+        timer.setRunningOnRelease(this); // release, under the lock: cancel() sees running or queued
+        lock.unlock();
+        HrTimer.Restart restart = HrTimer.Restart.NORESTART;
+        try {
+            restart = callback.expired(timer);
+        } catch (Throwable failure) {
+            service.report(failure);
+        } finally {
+            lock.lock();
+            // __run_hrtimer: queue it again unless the callback queued it itself, or the service closed meanwhile
+            if (restart == HrTimer.Restart.RESTART && timer.heapIndex == -1 && !service.isClosed()) {
+                hrTimers.add(timer);
+            }
+            timer.setRunningOnRelease(null);
+            callbackDone.wakeUpAll();
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------------
     // TimerService
 
@@ -199,7 +269,7 @@ final class TimerBase implements Runnable {
         lock.lock();
         try {
             target = passesStarted + 1;
-            if (sleepTick == AWAKE) {
+            if (!sleeping) {
                 passRequested = true; // in a pass now: run another before sleeping
             }
         } finally {
@@ -214,12 +284,13 @@ final class TimerBase implements Runnable {
     }
 
     int pendingLocked() {
-        return wheel.size();
+        return wheel.size() + hrTimers.size();
     }
 
     /** Dequeues every timer (they will not run); for close(). */
     void clearLocked() {
         wheel.clear();
+        hrTimers.clear();
     }
 
     // VarHandle mechanics
