@@ -1,6 +1,5 @@
 package io.ksync.timer;
 
-import io.ksync.lock.QueuedSpinLock;
 import io.ksync.wait.WaitQueue;
 
 import java.lang.invoke.MethodHandles;
@@ -38,7 +37,7 @@ final class TimerBase implements Runnable {
 
     final TimerService service;
     final int index;
-    final QueuedSpinLock lock = new QueuedSpinLock();
+    final TimerBaseLock lock = new TimerBaseLock();
     final HierarchicalWheel wheel;
     /** deleteSync() waits here for a callback of this base to end. */
     final WaitQueue callbackDone = new WaitQueue();

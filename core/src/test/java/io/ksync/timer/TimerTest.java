@@ -681,4 +681,19 @@ class TimerTest {
                 () -> TimerService.builder().tick(1, TimeUnit.HOURS).build());
         assertTrue(e.getMessage().contains("2^62"), e.getMessage());
     }
+
+    @Test
+    void aSlowCallbackDelaysOnlyItsOwnBase() throws InterruptedException {
+        BlockingCallback slow = new BlockingCallback();
+        new Timer(service, slow).addOn(0, now());
+        CountDownLatch otherBase = new CountDownLatch(1);
+        new Timer(service, t -> otherBase.countDown()).addOn(1, now() + MS);
+
+        clock.advance(2, TimeUnit.MILLISECONDS);
+        await(slow.started);
+
+        await(otherBase); // base 1 runs its timer while base 0 is stuck in the slow callback
+        assertFalse(slow.finished.get());
+        slow.release.countDown();
+    }
 }
