@@ -104,7 +104,23 @@ public final class HrTimer {
         Restart expired(HrTimer timer);
     }
 
+    /** Expiries are kept within this distance of the clock's time when armed (about 73 years). */
+    private static final long MAX_AHEAD_NANOS = 1L << 61;
+    /** The largest slack kept (about 36 years). */
+    private static final long MAX_SLACK_NANOS = 1L << 60;
+    /** The largest interval forward() moves by. */
+    private static final long MAX_INTERVAL_NANOS = 1L << 60;
+
+    private static final int QUEUED = 1;
+    private static final int RUNNING = 2;
+
     final Callback callback;
+    /**
+     * QUEUED and RUNNING, under the base's lock, each transition one release store (QUEUED to RUNNING when a run
+     * starts, RUNNING to RUNNING|QUEUED to QUEUED on a restart), so that a lockless isActive() never sees an
+     * active timer idle in between (what the kernel's hrtimer_active needs a seqcount for).
+     */
+    private int state;
     private volatile TimerBase base;
     private volatile TimerBase runningOn;
     /** Index in the base's heap, HrTimerHeap.EXPIRING when due in the running pass, -1 when not queued. */
@@ -163,22 +179,26 @@ public final class HrTimer {
             throw new IllegalArgumentException("slack must be >= 0 ns, was " + slackNanos);
         }
         final TimerService service = base.service;
-        final long soft = mode == Mode.ABS ? expires
-                : service.nanoTime() + Math.max(0L, Math.min(expires, Long.MAX_VALUE >>> 1));
-        final long hard = soft + Math.min(slackNanos, Long.MAX_VALUE >>> 2);
+        // every expiry within 2^61 ns of now, slack within 2^60: all keys of a heap stay inside one window of
+        // less than 2^63 ns, where comparing by wrap-around difference is an order
+        final long now = service.nanoTime();
+        final long soft = mode == Mode.ABS ? now + Math.max(-MAX_AHEAD_NANOS, Math.min(expires - now, MAX_AHEAD_NANOS))
+                : now + Math.max(0L, Math.min(expires, MAX_AHEAD_NANOS));
+        final long hard = soft + Math.min(slackNanos, MAX_SLACK_NANOS);
         TimerBase target = null;
         for (;;) {
             final TimerBase base = lockBase();
             final boolean wake;
             try {
                 if (heapIndex != -1) {
-                base.hrRemoveLocked(this);
+                    base.hrRemoveLocked(this);
+                    target = base; // a queued timer is restarted where it is (it may be running there too)
                 } else if (runningOn != null) {
                     target = base; // its callback runs here: it stays, so that it never runs twice at once
                 } else if (target == null) {
                     target = service.currentBase();
                 }
-                if (target != null && target != base) {
+                if (target != base) {
                     this.base = target; // idle and not running, so it may move: re-point and retry there
                     continue;
                 }
@@ -211,6 +231,7 @@ public final class HrTimer {
         if (interval <= 0) {
             throw new IllegalArgumentException("interval must be > 0 ns, was " + interval);
         }
+        interval = Math.min(interval, MAX_INTERVAL_NANOS);
         final TimerBase base = lockBase();
         try {
             if (heapIndex != -1) {
@@ -310,17 +331,17 @@ public final class HrTimer {
 
     /** Whether the timer is queued, waiting for its expiry ({@code hrtimer_is_queued}); a snapshot. */
     public boolean isQueued() {
-        return (int) HEAP_INDEX.getAcquire(this) != -1;
+        return (stateAcquire() & QUEUED) != 0;
     }
 
     /** Whether the callback is running now; a snapshot. */
     public boolean isRunning() {
-        return runningOn != null;
+        return (stateAcquire() & RUNNING) != 0;
     }
 
     /** Whether the timer is queued or its callback running ({@code hrtimer_active}); a snapshot. */
     public boolean isActive() {
-        return isQueued() || isRunning();
+        return stateAcquire() != 0;
     }
 
     @Override
@@ -349,11 +370,33 @@ public final class HrTimer {
     }
 
     void setHeapIndexRelease(int index) {
-        HEAP_INDEX.setRelease(this, index); // release: pairs with isQueued's getAcquire
+        HEAP_INDEX.setRelease(this, index);
     }
 
-    void setRunningOnRelease(TimerBase value) {
-        RUNNING_ON.setRelease(this, value);
+    private int stateAcquire() {
+        return (int) STATE.getAcquire(this); // acquire: pairs with the base's setRelease under its lock
+    }
+
+    /** Marks the timer queued (heap add). Under the base's lock. */
+    void markQueuedLocked() {
+        STATE.setRelease(this, state | QUEUED);
+    }
+
+    /** Marks the timer not queued (heap removal without a run). Under the base's lock. */
+    void markDequeuedLocked() {
+        STATE.setRelease(this, state & ~QUEUED);
+    }
+
+    /** A run starts: QUEUED to RUNNING in one store. Under the base's lock. */
+    void markRunningLocked(TimerBase on) {
+        RUNNING_ON.setRelease(this, on); // before the state: cancel() finds whom to wait for
+        STATE.setRelease(this, (state & ~QUEUED) | RUNNING);
+    }
+
+    /** The run ended (after any restart was queued): RUNNING cleared in one store. Under the base's lock. */
+    void markRunEndedLocked() {
+        STATE.setRelease(this, state & ~RUNNING);
+        RUNNING_ON.setRelease(this, null);
     }
 
     // VarHandle mechanics
@@ -361,6 +404,7 @@ public final class HrTimer {
     private static final VarHandle SOFT_EXPIRES;
     private static final VarHandle HARD_EXPIRES;
     private static final VarHandle RUNNING_ON;
+    private static final VarHandle STATE;
 
     static {
         try {
@@ -369,6 +413,7 @@ public final class HrTimer {
             SOFT_EXPIRES = lookup.findVarHandle(HrTimer.class, "softExpires", long.class);
             HARD_EXPIRES = lookup.findVarHandle(HrTimer.class, "hardExpires", long.class);
             RUNNING_ON = lookup.findVarHandle(HrTimer.class, "runningOn", TimerBase.class);
+            STATE = lookup.findVarHandle(HrTimer.class, "state", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

@@ -61,7 +61,10 @@ final class HrTimerHeap {
         }
     }
 
-    /** Takes the first timer of the expiring list, or null; it is then not queued. */
+    /**
+     * Takes the first timer of the expiring list, or null. Its heap index is -1 then; its QUEUED mark is the
+     * caller's to change (to RUNNING, in one store).
+     */
     HrTimer pollExpiring() {
         final HrTimer first = expiringFirst;
         if (first != null) {
@@ -81,6 +84,7 @@ final class HrTimerHeap {
         }
         timer.sequence = nextSequence++;
         siftUp(size++, timer);
+        timer.markQueuedLocked();
     }
 
     /** Removes a queued timer, from the heap or the expiring list; returns whether it was queued here. */
@@ -88,6 +92,7 @@ final class HrTimerHeap {
         final int index = timer.heapIndex;
         if (index == EXPIRING) {
             unlinkExpiring(timer);
+            timer.markDequeuedLocked();
             return true;
         }
         if (index < 0 || index >= size || heap[index] != timer) {
@@ -95,6 +100,7 @@ final class HrTimerHeap {
         }
         removeAt(index, timer);
         timer.setHeapIndexRelease(-1);
+        timer.markDequeuedLocked();
         return true;
     }
 
@@ -102,11 +108,13 @@ final class HrTimerHeap {
     void clear() {
         for (int i = 0; i < size; i++) {
             heap[i].setHeapIndexRelease(-1);
+            heap[i].markDequeuedLocked();
             heap[i] = null;
         }
         size = 0;
-        while (pollExpiring() != null) {
-            // unlinked and marked idle
+        HrTimer timer;
+        while ((timer = pollExpiring()) != null) {
+            timer.markDequeuedLocked();
         }
     }
 

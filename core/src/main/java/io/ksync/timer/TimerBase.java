@@ -81,7 +81,7 @@ final class TimerBase implements Runnable {
      * @return whether the base's thread must be woken (after unlocking)
      */
     boolean enqueueLocked(Timer timer, long expires, long now) {
-        if (service.isClosed()) {
+        if (service.isClosed() || exited) {
             throw service.closedException();
         }
         checkRoomLocked();
@@ -101,7 +101,7 @@ final class TimerBase implements Runnable {
 
     /** Queues an HrTimer whose expiries are set; see enqueueLocked. */
     boolean hrEnqueueLocked(HrTimer timer) {
-        if (service.isClosed()) {
+        if (service.isClosed() || exited) {
             throw service.closedException();
         }
         checkRoomLocked();
@@ -153,7 +153,8 @@ final class TimerBase implements Runnable {
     @Override
     public void run() {
         final TimerClock clock = service.clock;
-        lock.lock();
+        Throwable failure = null;
+        lock.lockWithoutParking();
         try {
             while (!service.isClosed()) {
                 passesStarted++;
@@ -194,16 +195,19 @@ final class TimerBase implements Runnable {
                         clock.parkUntil(deadline);
                     }
                 } finally {
-                    lock.lock();
+                    lock.lockWithoutParking();
                     sleeping = false;
                 }
             }
         } catch (Throwable unexpected) {
-            service.report(unexpected); // a bug of the base itself, not a callback's: the base stops
+            failure = unexpected; // a bug of the base itself, not a callback's: the base stops
         } finally {
+            exited = true; // under the lock: arming checks it there
             lock.unlock(); // held on every way out of the loop: each sleep and callback retakes it in a finally
-            exited = true;
             passDone.wakeUpAll();
+        }
+        if (failure != null) {
+            service.report(failure); // after unlocking: the handler may touch this base's timers
         }
     }
 
@@ -217,7 +221,7 @@ final class TimerBase implements Runnable {
         } catch (Throwable failure) {
             service.report(failure);
         } finally {
-            lock.lock();
+            lock.lockWithoutParking();
             timer.setRunningOnRelease(null); // under the lock, as del_timer_sync's running_timer check expects
             callbackDone.wakeUpAll();        // fences, and takes the queue's guard only if a deleteSync() sleeps
         }
@@ -238,21 +242,30 @@ final class TimerBase implements Runnable {
 
     private void runHrCallbackLocked(HrTimer timer) {
         final HrTimer.Callback callback = timer.callback;
-        timer.setRunningOnRelease(this); // release, under the lock: cancel() sees running or queued
+        timer.markRunningLocked(this); // under the lock: cancel() sees it queued or running, never neither
         lock.unlock();
         HrTimer.Restart restart = HrTimer.Restart.NORESTART;
         try {
             restart = callback.expired(timer);
+            if (restart == null) {
+                restart = HrTimer.Restart.NORESTART;
+                service.report(new NullPointerException("an HrTimer callback returned null: return RESTART or "
+                        + "NORESTART; the timer was not restarted"));
+            }
         } catch (Throwable failure) {
             service.report(failure);
         } finally {
-            lock.lock();
-            // __run_hrtimer: queue it again unless the callback queued it itself, or the service closed meanwhile
-            if (restart == HrTimer.Restart.RESTART && timer.heapIndex == -1 && !service.isClosed()) {
-                hrTimers.add(timer);
+            lock.lockWithoutParking();
+            try {
+                // __run_hrtimer: queue it again unless the callback queued it itself (it stays on this base while
+                // running, so it is ours to queue), or the service closed meanwhile
+                if (restart == HrTimer.Restart.RESTART && timer.heapIndex == -1 && !service.isClosed()) {
+                    hrTimers.add(timer);
+                }
+            } finally {
+                timer.markRunEndedLocked();
+                callbackDone.wakeUpAll();
             }
-            timer.setRunningOnRelease(null);
-            callbackDone.wakeUpAll();
         }
     }
 

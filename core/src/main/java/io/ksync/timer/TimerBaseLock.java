@@ -29,7 +29,17 @@ final class TimerBaseLock {
 
     void lock() {
         if (!LOCKED.compareAndSet(this, 0, 1)) { // acquire (volatile CAS): pairs with unlock's setRelease
-            lockSlowly();
+            lockSlowly(true);
+        }
+    }
+
+    /**
+     * {@link #lock()} for the base's own thread, which yields where other waiters park: a parked base thread
+     * would sleep its park time (50-100 us) after the lock is free, a delay on every timer of the base.
+     */
+    void lockWithoutParking() {
+        if (!LOCKED.compareAndSet(this, 0, 1)) {
+            lockSlowly(false);
         }
     }
 
@@ -42,13 +52,24 @@ final class TimerBaseLock {
         return locked != 0;
     }
 
-    private void lockSlowly() {
+    private void lockSlowly(boolean mayPark) {
         int round = 0;
+        boolean interrupted = false;
         for (;;) {
             if ((int) LOCKED.getOpaque(this) == 0 && LOCKED.compareAndSet(this, 0, 1)) {
+                if (interrupted) {
+                    Thread.currentThread().interrupt(); // kept for the caller
+                }
                 return;
             }
-            round = WAIT.idle(round); // spins, yields, then parks for a bounded time: nobody unparks us
+            if (!mayPark) {
+                round = WAIT.idleWithoutParking(round);
+            } else {
+                if (WAIT.isParkingRound(round) && Thread.interrupted()) {
+                    interrupted = true; // an interrupt would make every park return at once: a hot loop
+                }
+                round = WAIT.idle(round); // spins, yields, then parks for a bounded time: nobody unparks us
+            }
         }
     }
 

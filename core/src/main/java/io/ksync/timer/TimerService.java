@@ -7,9 +7,10 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The timer bases that run {@link Timer}s: one {@link TimerWheel}-style wheel per CPU ({@link Cpus}), each with
- * a daemon thread that sleeps until its next expiry and runs the callbacks due then: the kernel's per-CPU
- * {@code struct timer_base} and {@code run_timer_softirq} with NOHZ.
+ * The timer bases that run {@link Timer}s and {@link HrTimer}s: per CPU ({@link Cpus}), a {@link TimerWheel}-style
+ * wheel and a high-resolution queue, with a daemon thread that sleeps until the next expiry of either and runs the
+ * callbacks due then: the kernel's per-CPU {@code struct timer_base} and {@code hrtimer_cpu_base}, with
+ * {@code run_timer_softirq}, {@code hrtimer_interrupt} and NOHZ.
  *
  * <ul>
  *   <li>NOHZ: a base's thread wakes only when a timer is due. With no timer it parks without a deadline;

@@ -1,5 +1,6 @@
 /**
- * Timers: the kernel's {@code include/linux/timer.h} and {@code kernel/time/timer.c}.
+ * Timers: the kernel's {@code include/linux/timer.h}, {@code kernel/time/timer.c}, {@code include/linux/hrtimer.h}
+ * and {@code kernel/time/hrtimer.c}.
  *
  * <ul>
  *   <li>{@link io.ksync.timer.TimerWheel}: the non-cascading hierarchical timer wheel (Linux 4.8 and later) as a
@@ -10,6 +11,8 @@
  *   <li>{@link io.ksync.timer.Timer}: {@code struct timer_list}: {@code add_timer}, {@code mod_timer},
  *   {@code del_timer}, {@code del_timer_sync}, {@code timer_shutdown_sync} and the rest, with the kernel's
  *   rules.</li>
+ *   <li>{@link io.ksync.timer.HrTimer}: {@code struct hrtimer}: nanosecond expiries kept in exact order on a
+ *   separate tier of the same bases, restart and forward for drift-free periodic timers.</li>
  *   <li>{@link io.ksync.timer.TimerClock}, {@link io.ksync.timer.ManualTimerClock}: the clock a service reads
  *   and sleeps on; the manual one is virtual time for deterministic tests.</li>
  * </ul>

@@ -144,7 +144,7 @@ class HrTimerTest {
         long x = now() + 1_000;
         timer.start(x, Mode.ABS);
         assertThrows(IllegalStateException.class, () -> timer.forward(x, 100), "queued: forward is misuse");
-        timer.tryCancel();
+        assertEquals(1, timer.tryCancel());
 
         assertEquals(0, timer.forward(x - 1, 100), "expiry still ahead: unchanged");
         assertEquals(x, timer.expires());
@@ -344,6 +344,106 @@ class HrTimerTest {
             }).start(TimeUnit.MILLISECONDS.toNanos(1), Mode.REL);
 
             await(ran);
+        }
+    }
+
+    @Test
+    void aTimerFarBeyondTheClockRangeNeitherBlocksOthersNorSpinsTheBase() {
+        HrTimer never = new HrTimer(service, t -> Restart.NORESTART);
+        // 1.5 x 2^62 ns ahead with any slack: the hard expiry would wrap into the past were it not clamped
+        never.startRange(now() + (1L << 62) + (1L << 61), Long.MAX_VALUE, Mode.ABS);
+        AtomicInteger runs = new AtomicInteger();
+        new HrTimer(service, t -> {
+            runs.incrementAndGet();
+            return Restart.NORESTART;
+        }).start(10 * US, Mode.REL);
+
+        advanceNanos(10 * US);
+
+        assertEquals(1, runs.get(), "the far timer sorted ahead of a due one");
+        assertTrue(never.isQueued());
+        assertTrue(never.expires() - now() > 0, "the far timer looked due");
+    }
+
+    @Test
+    void aCallbackThatStartsItselfAndReturnsRestartIsQueuedOnce() {
+        AtomicInteger runs = new AtomicInteger();
+        HrTimer timer = new HrTimer(service, t -> {
+            runs.incrementAndGet();
+            t.start(10 * US, Mode.REL);
+            return Restart.RESTART; // queued already: no second instance
+        });
+        timer.start(0, Mode.REL);
+
+        advanceNanos(1);
+
+        assertEquals(1, service.pendingTimers());
+        assertTrue(timer.cancel());
+        assertEquals(0, service.pendingTimers());
+        assertEquals(1, runs.get());
+    }
+
+    @Test
+    void aCallbackReturningNullIsReportedAndNotRestarted() {
+        HrTimer timer = new HrTimer(service, t -> null);
+        timer.start(0, Mode.REL);
+
+        advanceNanos(1);
+
+        assertEquals(1, reported.size());
+        assertTrue(reported.get(0) instanceof NullPointerException, String.valueOf(reported.get(0)));
+        assertFalse(timer.isActive());
+    }
+
+    /**
+     * Two bases: threads on different CPUs restart one timer while its callback runs; the callback must never run
+     * on two threads at once, and cancel() must leave it neither queued nor running.
+     */
+    @Test
+    void restartsFromManyThreadsNeverRunTheCallbackTwiceAtOnce() throws InterruptedException {
+        try (TimerService two = TimerService.builder().bases(2).name("hr2").build()) {
+            AtomicInteger running = new AtomicInteger();
+            AtomicInteger overlaps = new AtomicInteger();
+            AtomicInteger runs = new AtomicInteger();
+            HrTimer timer = new HrTimer(two, t -> {
+                if (running.incrementAndGet() > 1) {
+                    overlaps.incrementAndGet();
+                }
+                runs.incrementAndGet();
+                for (int i = 0; i < 200; i++) {
+                    Thread.onSpinWait();
+                }
+                running.decrementAndGet();
+                return runs.get() % 3 == 0 ? Restart.RESTART : Restart.NORESTART;
+            });
+            Thread[] starters = new Thread[3];
+            CountDownLatch go = new CountDownLatch(1);
+            for (int s = 0; s < starters.length; s++) {
+                starters[s] = new Thread(() -> {
+                    try {
+                        go.await();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    for (int i = 0; i < 20_000; i++) {
+                        timer.start(i % 7 == 0 ? 0 : 20 * US, Mode.REL);
+                        if (i % 11 == 0) {
+                            timer.tryCancel();
+                        }
+                    }
+                });
+                starters[s].start();
+            }
+            go.countDown();
+            for (Thread starter : starters) {
+                starter.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+                assertFalse(starter.isAlive());
+            }
+            timer.cancel();
+
+            assertFalse(timer.isActive());
+            assertEquals(0, overlaps.get(), "the callback ran on two threads at once");
+            assertTrue(runs.get() > 0);
         }
     }
 }
