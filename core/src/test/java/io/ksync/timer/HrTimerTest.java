@@ -143,7 +143,8 @@ class HrTimerTest {
         HrTimer timer = new HrTimer(service, t -> Restart.NORESTART);
         long x = now() + 1_000;
         timer.start(x, Mode.ABS);
-        assertThrows(IllegalStateException.class, () -> timer.forward(x, 100), "queued: forward is misuse");
+        IllegalStateException queued = assertThrows(IllegalStateException.class, () -> timer.forward(x, 100));
+        assertTrue(queued.getMessage().contains("queued"), queued.getMessage());
         assertEquals(1, timer.tryCancel());
 
         assertEquals(0, timer.forward(x - 1, 100), "expiry still ahead: unchanged");
@@ -153,7 +154,8 @@ class HrTimerTest {
         assertEquals(4, timer.forward(x + 100 + 350, 100), "3.5 intervals late: 4 to get past now");
         assertEquals(x + 500, timer.expires());
         assertEquals(1, timer.forward(x + 500, 100));
-        assertThrows(IllegalArgumentException.class, () -> timer.forward(x, 0));
+        IllegalArgumentException zero = assertThrows(IllegalArgumentException.class, () -> timer.forward(x, 0));
+        assertTrue(zero.getMessage().contains("interval must be > 0"), zero.getMessage());
     }
 
     @Test
@@ -177,7 +179,9 @@ class HrTimerTest {
 
         // both ran at the 120 us wake-up, in hard-expiry order
         assertEquals(List.of("exact:" + 120 * US, "slack:" + 120 * US), order);
-        assertThrows(IllegalArgumentException.class, () -> exact.startRange(t0, -1, Mode.ABS));
+        IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
+                () -> exact.startRange(t0, -1, Mode.ABS));
+        assertTrue(negative.getMessage().contains("slack must be >= 0"), negative.getMessage());
     }
 
     @Test
@@ -243,6 +247,7 @@ class HrTimerTest {
         advanceNanos(1);
 
         assertTrue(failure.get() instanceof IllegalStateException, String.valueOf(failure.get()));
+        assertTrue(failure.get().getMessage().contains("own callback"), failure.get().getMessage());
     }
 
     @Test

@@ -310,15 +310,32 @@ class TimerTest {
         assertTrue(failure.get() instanceof IllegalStateException, String.valueOf(failure.get()));
     }
 
+    private static void assertMessage(Throwable e, String expected) {
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+
     @Test
     void builderRefusesBadSettings() {
         TimerService.Builder builder = TimerService.builder();
-        assertThrows(IllegalArgumentException.class, () -> builder.tick(0, TimeUnit.MILLISECONDS));
-        assertThrows(IllegalArgumentException.class, () -> builder.depth(0));
-        assertThrows(IllegalArgumentException.class, () -> builder.bases(0));
-        assertThrows(IllegalArgumentException.class, () -> builder.maxPendingPerBase(0));
-        assertThrows(IllegalStateException.class,
-                () -> TimerService.builder().clock(clock).threadFactory(r -> null).build());
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> builder.tick(0, TimeUnit.MILLISECONDS)),
+                "tick must be > 0");
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> builder.depth(0)), "depth must be 1..");
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> builder.bases(0)), "at least one base");
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> builder.maxPendingPerBase(0)),
+                "maxPendingPerBase must be >= 1");
+        assertMessage(assertThrows(IllegalStateException.class,
+                () -> TimerService.builder().clock(clock).threadFactory(r -> null).build()), "returned null");
+    }
+
+    @Test
+    void manualClockOnlyMovesForward() {
+        long start = clock.nanoTime();
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> clock.advance(-1, TimeUnit.NANOSECONDS)),
+                "only moves forward");
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> clock.set(start - 1)), "before the current");
+        assertEquals(start, clock.nanoTime());
+        clock.set(start + 5);
+        assertEquals(start + 5 + MS, clock.advance(1, TimeUnit.MILLISECONDS));
     }
 
     @Test
@@ -500,8 +517,7 @@ class TimerTest {
         assertNull(owner.timer);
         assertTrue(reported.isEmpty(), String.valueOf(reported));
         for (int attempt = 0; attempt < 50 && freed.get() != null; attempt++) {
-            System.gc();
-            Thread.sleep(10);
+            System.gc(); // a full collection: it clears a weak reference to an unreachable timer
         }
         assertNull(freed.get(), "the service still references the freed timer");
         CountDownLatch later = new CountDownLatch(1);

@@ -338,13 +338,22 @@ class TimerWheelTest {
         assertFalse(wheel.schedule(a, 7 * TICK), "a cleared entry can be scheduled again");
     }
 
+    private static void assertMessage(Throwable e, String expected) {
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+
     @Test
     void badConstructionIsRefused() {
-        assertThrows(IllegalArgumentException.class, () -> new TimerWheel<>(0, 0, TimeUnit.MILLISECONDS));
-        assertThrows(IllegalArgumentException.class, () -> new TimerWheel<>(0, -1, TimeUnit.NANOSECONDS));
-        assertThrows(IllegalArgumentException.class, () -> new TimerWheel<>(0, 1, TimeUnit.MILLISECONDS, 0));
-        assertThrows(IllegalArgumentException.class,
-                () -> new TimerWheel<>(0, 1, TimeUnit.MILLISECONDS, TimerWheel.MAX_DEPTH + 1));
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> new TimerWheel<>(0, 0, TimeUnit.MILLISECONDS)),
+                "tick must be > 0");
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> new TimerWheel<>(0, -1, TimeUnit.NANOSECONDS)),
+                "tick must be > 0");
+        assertMessage(assertThrows(IllegalArgumentException.class,
+                () -> new TimerWheel<>(0, 1, TimeUnit.MILLISECONDS, 0)), "depth must be 1..");
+        assertMessage(assertThrows(IllegalArgumentException.class,
+                () -> new TimerWheel<>(0, 1, TimeUnit.MILLISECONDS, TimerWheel.MAX_DEPTH + 1)), "depth must be 1..");
+        assertMessage(assertThrows(IllegalArgumentException.class, () -> new TimerWheel<>(0, 1, TimeUnit.HOURS)),
+                "beyond 2^62 ns");
         assertEquals(TimerWheel.MAX_DEPTH, new TimerWheel<>(0, 1, TimeUnit.NANOSECONDS, TimerWheel.MAX_DEPTH).depth());
     }
 
