@@ -8,6 +8,5 @@
 module io.ksync.rcu {
     requires transitive io.ksync.core;
 
-    // io.ksync.rcu: exported with its first class (javac refuses to export a package
-    // that holds only its package-info.java).
+    exports io.ksync.rcu;
 }

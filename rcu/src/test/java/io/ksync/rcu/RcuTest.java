@@ -1,0 +1,320 @@
+package io.ksync.rcu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class RcuTest {
+
+    private static final long WAIT_SECONDS = 30;
+
+    private static void await(CountDownLatch latch) throws InterruptedException {
+        assertTrue(latch.await(WAIT_SECONDS, TimeUnit.SECONDS), "timed out waiting");
+    }
+
+    private static void awaitParkedOrWaiting(Thread thread) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+        while (thread.getState() != Thread.State.TIMED_WAITING && thread.getState() != Thread.State.WAITING) {
+            assertTrue(System.nanoTime() - deadline < 0, thread + " never waited");
+            Thread.onSpinWait();
+        }
+    }
+
+    private static void assertMessage(Throwable e, String expected) {
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+
+    @Test
+    void readSectionsNest() {
+        Rcu rcu = new Rcu("nest");
+        assertFalse(rcu.isReadLocked());
+
+        rcu.readLock();
+        rcu.readLock();
+        assertTrue(rcu.isReadLocked());
+        rcu.readUnlock();
+        assertTrue(rcu.isReadLocked());
+        rcu.readUnlock();
+
+        assertFalse(rcu.isReadLocked());
+        assertSame(rcu.reader(), rcu.reader());
+        assertSame(rcu, rcu.reader().domain());
+    }
+
+    @Test
+    void unbalancedReadUnlockThrows() {
+        Rcu rcu = new Rcu("unbalanced");
+        assertMessage(assertThrows(IllegalStateException.class, rcu::readUnlock), "without a matching readLock()");
+        rcu.readLock();
+        rcu.readUnlock();
+        assertMessage(assertThrows(IllegalStateException.class, rcu::readUnlock), "without a matching readLock()");
+    }
+
+    @Test
+    void synchronizeInsideOwnReadSectionThrows() {
+        Rcu rcu = new Rcu("self");
+        rcu.readLock();
+        try {
+            assertMessage(assertThrows(IllegalStateException.class, rcu::synchronize), "would wait for itself");
+            assertMessage(assertThrows(IllegalStateException.class, rcu::synchronizeExpedited),
+                    "would wait for itself");
+        } finally {
+            rcu.readUnlock();
+        }
+        rcu.synchronize(); // fine outside
+        Rcu other = new Rcu("other");
+        rcu.readLock();
+        try {
+            other.synchronize(); // another domain's grace period does not wait for this section
+        } finally {
+            rcu.readUnlock();
+        }
+    }
+
+    @Test
+    void aReaderBelongsToItsThread() throws InterruptedException {
+        Rcu rcu = new Rcu("owner");
+        Rcu.Reader mine = rcu.reader();
+        AtomicReferenceHolder failure = new AtomicReferenceHolder();
+        Thread other = new Thread(() -> {
+            try {
+                mine.lock();
+            } catch (Throwable e) {
+                failure.value = e;
+            }
+        }, "intruder");
+        other.start();
+        other.join();
+
+        assertTrue(failure.value instanceof IllegalStateException, String.valueOf(failure.value));
+        assertMessage(failure.value, "belongs to " + Thread.currentThread().getName());
+        assertFalse(mine.isLocked());
+    }
+
+    private static final class AtomicReferenceHolder {
+        volatile Throwable value;
+    }
+
+    @Test
+    void synchronizeWaitsForASectionThatBeganBeforeIt() throws InterruptedException {
+        Rcu rcu = new Rcu("wait");
+        CountDownLatch inSection = new CountDownLatch(1);
+        CountDownLatch leave = new CountDownLatch(1);
+        AtomicBoolean left = new AtomicBoolean();
+        Thread reader = new Thread(() -> {
+            Rcu.Reader r = rcu.reader();
+            r.lock();
+            try {
+                inSection.countDown();
+                leave.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                left.set(true);
+                r.unlock();
+            }
+        }, "reader");
+        reader.start();
+        await(inSection);
+        AtomicBoolean leftWhenSynchronizeReturned = new AtomicBoolean();
+        Thread writer = new Thread(() -> {
+            rcu.synchronize();
+            leftWhenSynchronizeReturned.set(left.get());
+        }, "writer");
+
+        writer.start();
+        awaitParkedOrWaiting(writer);
+        assertTrue(writer.isAlive(), "synchronize() returned while a section that began before it was open");
+        leave.countDown();
+        writer.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+
+        assertFalse(writer.isAlive());
+        assertTrue(leftWhenSynchronizeReturned.get());
+        reader.join();
+    }
+
+    /** A section that begins after a grace period started is not waited for by it. */
+    @Test
+    void aSectionThatBeginsAfterTheGracePeriodStartedDoesNotHoldItUp() throws InterruptedException {
+        Rcu rcu = new Rcu("later");
+        CountDownLatch earlyIn = new CountDownLatch(1);
+        CountDownLatch earlyLeave = new CountDownLatch(1);
+        CountDownLatch lateIn = new CountDownLatch(1);
+        CountDownLatch lateLeave = new CountDownLatch(1);
+        Thread early = sectionHolder(rcu, earlyIn, earlyLeave, "early");
+        early.start();
+        await(earlyIn);
+        Thread writer = new Thread(rcu::synchronize, "writer");
+        writer.start();
+        awaitParkedOrWaiting(writer); // the grace period has begun and waits for `early`
+        Thread late = sectionHolder(rcu, lateIn, lateLeave, "late");
+        late.start();
+        await(lateIn);
+
+        earlyLeave.countDown();
+        writer.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+
+        assertFalse(writer.isAlive(), "the grace period waited for a section that began after it");
+        lateLeave.countDown();
+        late.join();
+        early.join();
+    }
+
+    private static Thread sectionHolder(Rcu rcu, CountDownLatch in, CountDownLatch leave, String name) {
+        return new Thread(() -> {
+            rcu.readLock();
+            try {
+                in.countDown();
+                leave.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                rcu.readUnlock();
+            }
+        }, name);
+    }
+
+    @Test
+    void aThreadThatDiesInsideItsSectionIsReportedAndDoesNotStallGracePeriods() throws InterruptedException {
+        List<Throwable> reported = new CopyOnWriteArrayList<>();
+        Rcu rcu = new Rcu("stall", (thread, failure) -> reported.add(failure));
+        Thread careless = new Thread(() -> rcu.readLock(), "careless-reader"); // never unlocks
+        careless.start();
+        careless.join();
+        assertEquals(1, rcu.registeredReaders());
+
+        rcu.synchronize();
+
+        assertEquals(1, reported.size());
+        assertTrue(reported.get(0) instanceof IllegalStateException);
+        assertMessage(reported.get(0), "careless-reader died inside a read-side section");
+        rcu.synchronize();
+        assertEquals(1, reported.size(), "reported once");
+        assertEquals(1, rcu.registeredReaders(), "only the writer's own record is left");
+    }
+
+    @Test
+    void concurrentCallersAllReturnAndShareGracePeriods() throws InterruptedException {
+        Rcu rcu = new Rcu("shared-gp");
+        int threads = 4;
+        int calls = 500;
+        CountDownLatch go = new CountDownLatch(1);
+        Thread[] callers = new Thread[threads];
+        for (int t = 0; t < threads; t++) {
+            callers[t] = new Thread(() -> {
+                try {
+                    go.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                for (int i = 0; i < calls; i++) {
+                    rcu.readLock();
+                    rcu.readUnlock();
+                    rcu.synchronize();
+                }
+            });
+            callers[t].start();
+        }
+        go.countDown();
+        for (Thread caller : callers) {
+            caller.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+            assertFalse(caller.isAlive());
+        }
+        assertTrue(rcu.completedGracePeriods() <= (long) threads * calls);
+        assertTrue(rcu.completedGracePeriods() >= calls, "each caller needed its own grace periods in sequence");
+    }
+
+    /** A poisoned object: once reclaimed, any reader that still sees it fails. */
+    private static final class Version {
+        final long number;
+        volatile boolean reclaimed;
+
+        Version(long number) {
+            this.number = number;
+        }
+    }
+
+    /**
+     * rcutorture in miniature (the full torture suite is still to come with the rest of issue 6): a writer
+     * replaces the version, waits for a grace period and poisons the old one; readers inside sections must never
+     * see a poisoned version, nor a version older than one they saw before in the same section.
+     */
+    @Test
+    void readersNeverSeeAReclaimedVersion() throws InterruptedException {
+        Rcu rcu = new Rcu("torture");
+        RcuReference<Version> current = new RcuReference<>(new Version(0));
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong reads = new AtomicLong();
+        AtomicInteger failures = new AtomicInteger();
+        Thread[] readers = new Thread[2];
+        for (int t = 0; t < readers.length; t++) {
+            readers[t] = new Thread(() -> {
+                Rcu.Reader reader = rcu.reader();
+                while (!stop.get()) {
+                    reader.lock();
+                    try {
+                        Version seen = current.dereference();
+                        for (int spin = 0; spin < 50; spin++) {
+                            Thread.onSpinWait();
+                        }
+                        if (seen.reclaimed) {
+                            failures.incrementAndGet();
+                        }
+                    } finally {
+                        reader.unlock();
+                    }
+                    reads.incrementAndGet();
+                }
+            });
+            readers[t].start();
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1_500);
+        long versions = 0;
+        while (System.nanoTime() - deadline < 0) {
+            Version old = current.exchange(new Version(++versions));
+            rcu.synchronize();
+            old.reclaimed = true;
+        }
+        stop.set(true);
+        for (Thread reader : readers) {
+            reader.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+        }
+
+        assertEquals(0, failures.get(), "a reader saw a version reclaimed after a grace period");
+        assertTrue(versions > 10 && reads.get() > 10, versions + " versions, " + reads.get() + " reads");
+    }
+
+    @Test
+    void rcuReferencePublishesAndReplaces() {
+        RcuReference<String> ref = new RcuReference<>();
+        assertNull(ref.dereference());
+        ref.assign("a");
+        assertEquals("a", ref.dereference());
+        assertEquals("a", ref.access());
+        assertEquals("a", ref.exchange("b"));
+        assertFalse(ref.compareAndSet("a", "c"));
+        assertTrue(ref.compareAndSet("b", "c"));
+        assertEquals("c", new RcuReference<>("c").access());
+        assertEquals("RcuReference[c]", ref.toString());
+    }
+
+    @Test
+    void theSharedDomainIsOne() {
+        assertSame(Rcu.shared(), Rcu.shared());
+        Rcu.shared().readLock();
+        Rcu.shared().readUnlock();
+        Rcu.shared().synchronize();
+    }
+}

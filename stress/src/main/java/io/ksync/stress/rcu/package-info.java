@@ -1,0 +1,7 @@
+/**
+ * jcstress tests for {@code io.ksync.rcu}: the grace-period guarantee ({@code RcuGracePeriodTest}: a reader whose
+ * section began before {@code synchronize()} never sees what the writer reclaimed after it) and publication through
+ * {@code RcuReference} ({@code RcuReferenceMPTest}: a dereferenced version is fully built). The busted control
+ * {@code io.ksync.stress.busted.NoGracePeriodRcuTest} reclaims without waiting and must fail.
+ */
+package io.ksync.stress.rcu;
