@@ -12,26 +12,29 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * An RCU domain with epoch-based readers: the kernel's {@code rcu_read_lock}, {@code rcu_read_unlock},
- * {@code synchronize_rcu}, {@code synchronize_rcu_expedited} and {@code rcu_register_thread} (liburcu), for code
- * that publishes new versions of shared data and must know when no reader can still see an old one.
+ * {@code synchronize_rcu}, {@code synchronize_rcu_expedited}, {@code rcu_read_lock_held} and liburcu's
+ * {@code rcu_register_thread}, for code that publishes new versions of shared data and must know when no reader
+ * can still see an old one.
  *
  * <p>Readers bracket every access to RCU-protected data with {@link #readLock()} and {@link #readUnlock()}
  * (nestable), or, faster, with the {@link Reader} handle that {@link #reader()} registers for the calling thread.
- * A read-side section writes only the reader's own record (no line shared with other readers) and never waits.
- * Writers publish a new version (an {@link RcuReference}), then call {@link #synchronize()}: it returns only after
- * every read-side section that began before the call has ended, so the old version can then be reclaimed,
- * closed, or reused. Concurrent callers share grace periods.
+ * A read-side section writes only the reader's own record (no line shared with other readers) and never waits;
+ * the one exception is a thread's first section in a domain, which registers the thread. Writers publish a new
+ * version (an {@link RcuReference}), then call {@link #synchronize()}: it returns only after every read-side
+ * section that began before the call has ended, so the old version can then be reclaimed, closed, or reused.
+ * Concurrent callers share grace periods.
  *
  * <h2>Guarantees</h2>
  * <ul>
  *   <li>Grace period: if a read-side section began before {@code synchronize()} was called, {@code synchronize()}
- *   returns after that section's {@code readUnlock()}; and everything the section read happens-before the return,
+ *   returns after that section's {@code readUnlock()}, and everything the section read happens-before the return,
  *   so a writer that then reclaims an object never pulls it from under a reader. A section that begins after
  *   the call may still be running when it returns: it cannot see what was unpublished before the call.</li>
  *   <li>Progress: read-side sections never block and never fail. A thread that dies inside a read-side section
- *   would stall grace periods for ever; {@code synchronize()} detects it, reports it to the domain's
- *   {@link Thread.UncaughtExceptionHandler} (by default the calling thread's) as an {@link IllegalStateException}
- *   naming the thread, and treats the section as ended.</li>
+ *   would stall grace periods for ever; {@code synchronize()} detects it, reports it as an
+ *   {@link IllegalStateException} naming the thread to the domain's stall handler (by default the
+ *   {@link Thread.UncaughtExceptionHandler} of the thread running the grace period, called with the dead thread),
+ *   and treats the section as ended.</li>
  *   <li>Misuse: {@code synchronize()} inside a read-side section of the same domain would wait for itself and
  *   throws {@link IllegalStateException}; {@code readUnlock()} without a matching {@code readLock()} throws
  *   {@link IllegalStateException}; a {@link Reader} used by a thread other than its owner throws
@@ -61,57 +64,61 @@ public final class Rcu {
     /*
      * Implementation notes.
      *
-     * State. A 64-bit grace-period counter `gpSeq` (starts at 1), and per reader thread a Reader record (its own
-     * padded cache lines) holding `nesting` (written and read only by its thread) and `snapshot`: the value of
-     * gpSeq when the outermost section began, or 0 outside any section. `completed` is the number of the last
-     * grace period that ended.
+     * State (GracePeriods, which readers reference instead of the Rcu, so that a dropped domain is collectable
+     * although pool threads keep their thread-local Reader): a 64-bit grace-period counter gpSeq (starts at 1),
+     * completed (the last grace period that ended), the registry of readers. Per reader thread, a Reader record
+     * (its own padded cache lines) holding nesting (the owner's alone) and snapshot: the value of gpSeq when the
+     * outermost section began, or 0 outside any section.
      *
      * Read side (liburcu's urcu-mb reader, with a 64-bit counter instead of a phase bit):
-     *   outermost lock:   snapshot = gpSeq (opaque load); store snapshot (opaque); fullFence
+     *   outermost lock:   snapshot = gpSeq (volatile load); store snapshot (release); fullFence
      *   outermost unlock: store snapshot = 0 (release)
      *   nested:           nesting++ / nesting-- only
      * The fence after the store is smp_mb(): the section's loads of protected data come after the snapshot is
-     * visible. The release store at unlock orders the section's loads before "ended".
+     * visible. The release stores pair with the grace period's acquire fence after it read them.
      *
-     * Grace period n (synchronize): under the domain's mutex, n = ++gpSeq (a volatile write: a full fence, so the
-     * updater's unpublishing stores come before it, and before the loads below), then for each registered reader
-     * wait while its snapshot is neither 0 nor >= n (opaque loads, then an acquire fence): those readers began
-     * before grace period n. Then completed = n.
+     * Grace period n (synchronize): under the domain's mutex, n = gpSeq + 1 by getAndAdd, then a full fence
+     * (smp_mb() after the gp_seq increment: a volatile read-modify-write is not a full fence for later opaque
+     * loads on every platform), then for each registered reader wait while its snapshot is neither 0 nor >= n
+     * (opaque loads), then an acquire fence and completed = n.
      *
      * Why one counter step per grace period suffices (liburcu needs two phase flips because its phase is one
      * bit). A reader that loaded gpSeq = m < n before the increment but stored its snapshot after the scan passed
-     * it: this is the store-buffering shape with fences on both sides (writer: unpublish; fence; load snapshot
-     * = 0. Reader: store snapshot; fence; load pointer), so the reader loads the new pointer and is safe for
-     * grace period n. Its snapshot m < n + 1 is still "before" for every later grace period, which waits for it:
-     * with 64 bits the comparison never aliases (a phase bit would, hence liburcu's second flip).
+     * it is the store-buffering shape with fences on both sides (grace period: increment; fence; load snapshot =
+     * 0. Reader: store snapshot; fence; load pointer), so the reader loads the new pointer and is safe for grace
+     * period n. Its snapshot m < n + 1 is still "before" for every later grace period, which waits for it: with
+     * 64 bits the comparison never aliases (a phase bit would, hence liburcu's second flip).
      *
-     * Shared grace periods: a caller that entered when gpSeq was g (read after a full fence) needs any grace
-     * period numbered > g to complete. It takes the mutex; if completed > g meanwhile (another caller's grace period began after it
-     * entered and ended), it returns without a grace period of its own.
+     * Shared grace periods: a caller fences, reads gpSeq = g, and takes the mutex; if completed > g by then,
+     * grace period g + 1 or later began after its read (its increment is coherence-after the read) and ended, and
+     * with the fences of the caller (before its read) and of that grace period (after its increment) its scan
+     * covers the caller's unpublishing: the caller returns without a grace period of its own.
      *
      * Waiting for a reader: spin a little (expedited: longer), then yield, then park for growing times up to 1 ms
-     * (a reader that holds a section open for long is the kernel's stall case; there is no wake-up from
-     * readUnlock, so the read side stays a single store). Each round checks that the reader's thread is alive.
+     * (there is no wake-up from readUnlock, so the read side stays two stores and a fence). In the yield and park
+     * phases it checks that the reader's thread is alive; a dead thread's snapshot is read again after
+     * isAlive() returned false (JLS 17.4.4: the thread's last actions happen-before), and only a section still
+     * open then is reported. A caller's interrupt is cleared while it parks (park would return at once) and set
+     * again on return.
+     *
+     * Registry: a CopyOnWriteArrayList, read lock-free by scans. Readers of dead threads are removed in one pass
+     * after a scan, and on registration whenever the registry has doubled since the last pruning.
      */
 
     /** How long a grace period waits between looks at a reader that is still in its section, at most. */
     private static final long MAX_PARK_NANOS = 1_000_000L;
     private static final int SPIN_ROUNDS = 64;
     private static final int EXPEDITED_SPIN_ROUNDS = 4_096;
+    private static final int YIELD_ROUNDS = 16;
 
     private static final Rcu SHARED = new Rcu("shared");
 
-    private final String name;
-    private final Thread.UncaughtExceptionHandler stallHandler;
-    private final Mutex gpMutex = new Mutex();
-    private final List<Reader> readers = new CopyOnWriteArrayList<>();
-    private final ThreadLocal<Reader> local = ThreadLocal.withInitial(this::register);
-    private volatile long gpSeq = 1L;
-    private volatile long completed = 1L;
+    private final GracePeriods state;
+    private final ThreadLocal<Reader> local = new ThreadLocal<>();
 
     /**
-     * Creates a domain whose stall reports (a reader thread that died in its section) go to the calling thread's
-     * {@link Thread.UncaughtExceptionHandler}.
+     * Creates a domain whose stall reports (a reader thread that died in its section) go to the
+     * {@link Thread.UncaughtExceptionHandler} of the thread running the grace period.
      *
      * @param name a name for messages
      */
@@ -123,12 +130,11 @@ public final class Rcu {
      * Creates a domain.
      *
      * @param name         a name for messages
-     * @param stallHandler where a reader thread that died inside its section is reported, or null for the
-     *                     reporting thread's own handler
+     * @param stallHandler where a reader thread that died inside its section is reported (with that thread), or
+     *                     null for the handler of the thread running the grace period
      */
     public Rcu(String name, Thread.UncaughtExceptionHandler stallHandler) {
-        this.name = Objects.requireNonNull(name, "name");
-        this.stallHandler = stallHandler;
+        this.state = new GracePeriods(Objects.requireNonNull(name, "name"), stallHandler);
     }
 
     /** The default domain, shared by everything in the JVM that does not need its own. */
@@ -141,7 +147,7 @@ public final class Rcu {
      * (registering it on first use): {@link #reader()} skips the look-up.
      */
     public void readLock() {
-        local.get().lock();
+        reader().lock();
     }
 
     /**
@@ -150,7 +156,11 @@ public final class Rcu {
      * @throws IllegalStateException if the calling thread is not in a read-side section of this domain
      */
     public void readUnlock() {
-        local.get().unlock();
+        final Reader reader = local.get();
+        if (reader == null) {
+            throw state.unbalanced("readUnlock()", "readLock()", Thread.currentThread());
+        }
+        reader.unlock();
     }
 
     /**
@@ -161,7 +171,12 @@ public final class Rcu {
      * @return the calling thread's reader
      */
     public Reader reader() {
-        return local.get();
+        Reader reader = local.get();
+        if (reader == null) {
+            reader = state.register(Thread.currentThread());
+            local.set(reader);
+        }
+        return reader;
     }
 
     /**
@@ -170,7 +185,8 @@ public final class Rcu {
      * @return whether the nesting depth is above zero
      */
     public boolean isReadLocked() {
-        return local.get().nesting > 0;
+        final Reader reader = local.get();
+        return reader != null && reader.nesting > 0;
     }
 
     /**
@@ -195,111 +211,171 @@ public final class Rcu {
     }
 
     /**
-     * The number of the last grace period that ended; grows by one per grace period.
+     * The number of grace periods that have ended; grows by one per grace period.
      *
      * @return a grace-period count
      */
     public long completedGracePeriods() {
-        return completed - 1;
+        return state.completed - 1;
     }
 
-    /** The number of reader threads registered now (dead ones are dropped by the next grace period). */
+    /**
+     * The number of reader records registered now. Records of dead threads are dropped after the next grace
+     * period that scans them, and when registrations have doubled the registry.
+     */
     public int registeredReaders() {
-        return readers.size();
+        return state.readers.size();
     }
 
     @Override
     public String toString() {
-        return "Rcu[" + name + ", " + readers.size() + " readers, " + completedGracePeriods() + " grace periods]";
-    }
-
-    // ---------------------------------------------------------------------------------------------------
-    // Helpers
-
-    private Reader register() {
-        final Reader reader = new Reader(this, Thread.currentThread());
-        readers.add(reader);
-        return reader;
+        return "Rcu[" + state.name + ", " + state.readers.size() + " readers, " + completedGracePeriods()
+                + " grace periods]";
     }
 
     private void synchronize(int spinRounds) {
         final Reader self = local.get();
-        if (self.nesting > 0) {
-            throw new IllegalStateException("synchronize() inside a read-side section of RCU domain " + name
-                    + " would wait for itself: call it after readUnlock(), or defer the work with a callback");
+        if (self != null && self.nesting > 0) {
+            throw new IllegalStateException("synchronize() inside a read-side section of RCU domain " + state.name
+                    + " would wait for itself: call it after readUnlock()");
         }
-        // fence: the caller's unpublishing before the look at gpSeq, so a grace period numbered above `entered`
-        // (begun after it, its increment coherence-after our load) also covers the caller's stores
-        VarHandle.fullFence();
-        final long entered = gpSeq;
-        List<Reader> stalled = null;
-        gpMutex.lock();
-        try {
-            if (completed > entered) {
-                return; // another caller's grace period began after we entered and has ended
-            }
-            final long gracePeriod = (long) GP_SEQ.getAndAdd(this, 1L) + 1; // full fence: unpublishing first
-            for (Reader reader : readers) {
-                if (!awaitReader(reader, gracePeriod, spinRounds)) {
-                    if (stalled == null) {
-                        stalled = new ArrayList<>(1);
-                    }
-                    stalled.add(reader);
-                }
-            }
-            VarHandle.acquireFence(); // the readers' sections (their loads) before our return
-            COMPLETED.setVolatile(this, gracePeriod);
-        } finally {
-            gpMutex.unlock();
-        }
-        if (stalled != null) {
-            stalled.forEach(this::reportStall); // outside the mutex: the handler may use the domain
-        }
+        state.synchronize(spinRounds);
     }
 
     /**
-     * Waits until the reader is outside any section that began before grace period {@code gracePeriod}.
-     *
-     * @return false if its thread died inside such a section (the section is then treated as ended)
+     * A domain's grace-period machinery and registry; what readers point to (not the Rcu, whose thread-local they
+     * are the values of).
      */
-    private boolean awaitReader(Reader reader, long gracePeriod, int spinRounds) {
-        long parkNanos = 1_000L;
-        for (int round = 0; ; round++) {
-            final long snapshot = reader.snapshotOpaque();
-            if (snapshot == 0 || snapshot >= gracePeriod) {
-                if (snapshot == 0 && !reader.owner.isAlive()) {
-                    readers.remove(reader); // a dead thread outside any section: forget it
+    static final class GracePeriods {
+        final String name;
+        private final Thread.UncaughtExceptionHandler stallHandler;
+        private final Mutex gpMutex = new Mutex();
+        final List<Reader> readers = new CopyOnWriteArrayList<>();
+        /** Registry size after the last pruning; a heuristic, so a racy update only moves the next pruning. */
+        private int prunedAtSize = 1;
+        volatile long gpSeq = 1L;
+        volatile long completed = 1L;
+
+        GracePeriods(String name, Thread.UncaughtExceptionHandler stallHandler) {
+            this.name = name;
+            this.stallHandler = stallHandler;
+        }
+
+        Reader register(Thread owner) {
+            final Reader reader = new Reader(this, owner);
+            readers.add(reader);
+            final int size = readers.size();
+            if (size >= 2 * prunedAtSize) {
+                readers.removeIf(r -> !r.owner.isAlive() && r.snapshotOpaque() == 0); // amortised: on doubling
+                prunedAtSize = Math.max(1, readers.size());
+            }
+            return reader;
+        }
+
+        IllegalStateException unbalanced(String method, String matching, Thread thread) {
+            return new IllegalStateException(method + " without a matching " + matching + " in RCU domain " + name
+                    + " on thread " + thread.getName());
+        }
+
+        void synchronize(int spinRounds) {
+            // fence: the caller's unpublishing before its look at gpSeq (see the notes on shared grace periods)
+            VarHandle.fullFence();
+            final long entered = gpSeq;
+            List<Reader> stalled = null;
+            boolean interrupted = false;
+            boolean prune = false;
+            gpMutex.lock();
+            try {
+                if (completed > entered) {
+                    return; // another caller's grace period began after we entered and has ended
                 }
-                return true;
+                final long gracePeriod = (long) GP_SEQ.getAndAdd(this, 1L) + 1;
+                VarHandle.fullFence(); // smp_mb() after the increment, before the scan's loads
+                for (Reader reader : readers) {
+                    final int outcome = awaitReader(reader, gracePeriod, spinRounds);
+                    interrupted |= (outcome & INTERRUPTED) != 0;
+                    prune |= (outcome & DEAD) != 0;
+                    if ((outcome & STALLED) != 0) {
+                        if (stalled == null) {
+                            stalled = new ArrayList<>(1);
+                        }
+                        stalled.add(reader);
+                    }
+                }
+                if (prune) {
+                    readers.removeIf(r -> !r.owner.isAlive() && r.snapshotOpaque() == 0);
+                }
+                VarHandle.acquireFence(); // the readers' sections (their loads) before our return
+                COMPLETED.setVolatile(this, gracePeriod);
+            } finally {
+                gpMutex.unlock();
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
             }
-            if (!reader.owner.isAlive()) {
-                // JLS 17.4.4: its last actions happen-before isAlive() returning false; the section never ends
-                reader.abandon();
-                readers.remove(reader);
-                return false;
-            }
-            if (round < spinRounds) {
-                Thread.onSpinWait();
-            } else if (round < spinRounds + 16) {
-                Thread.yield();
-            } else {
-                LockSupport.parkNanos(this, parkNanos);
-                parkNanos = Math.min(parkNanos * 2, MAX_PARK_NANOS);
+            if (stalled != null) {
+                stalled.forEach(this::reportStall); // outside the mutex: the handler may use the domain
             }
         }
-    }
 
-    private void reportStall(Reader reader) {
-        final IllegalStateException stall = new IllegalStateException("thread " + reader.owner.getName()
-                + " died inside a read-side section of RCU domain " + name + " (nesting " + reader.nesting
-                + "): its section is treated as ended; every readLock() needs a readUnlock() in a finally block");
-        final Thread current = Thread.currentThread();
-        try {
-            final Thread.UncaughtExceptionHandler handler =
-                    stallHandler != null ? stallHandler : current.getUncaughtExceptionHandler();
-            handler.uncaughtException(current, stall);
-        } catch (Throwable ignored) {
-            // the handler failed: the grace period goes on regardless
+        private static final int DEAD = 1;
+        private static final int STALLED = 2;
+        private static final int INTERRUPTED = 4;
+
+        /**
+         * Waits until the reader is outside any section that began before grace period {@code gracePeriod}.
+         *
+         * @return flags: DEAD (its thread is dead: prune it), STALLED (it died inside such a section, which is now
+         * treated as ended), INTERRUPTED (the caller's interrupt status was cleared to park)
+         */
+        private int awaitReader(Reader reader, long gracePeriod, int spinRounds) {
+            long parkNanos = 1_000L;
+            int flags = 0;
+            for (int round = 0; ; round++) {
+                final long snapshot = reader.snapshotOpaque();
+                if (snapshot == 0 || snapshot >= gracePeriod) {
+                    if (snapshot == 0 && round == 0 && !reader.owner.isAlive()) {
+                        flags |= DEAD; // a dead thread outside any section: prune its record
+                    }
+                    return flags;
+                }
+                if (round < spinRounds) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                if (!reader.owner.isAlive()) {
+                    // JLS 17.4.4: the thread's last actions happen-before isAlive() returning false; look again
+                    final long last = reader.snapshotOpaque();
+                    if (last == 0 || last >= gracePeriod) {
+                        return flags | DEAD; // it left its section before it died
+                    }
+                    reader.abandon();
+                    return flags | DEAD | STALLED;
+                }
+                if (round < spinRounds + YIELD_ROUNDS) {
+                    Thread.yield();
+                } else {
+                    if (Thread.interrupted()) {
+                        flags |= INTERRUPTED; // park would return at once: a busy loop
+                    }
+                    LockSupport.parkNanos(this, parkNanos);
+                    parkNanos = Math.min(parkNanos * 2, MAX_PARK_NANOS);
+                }
+            }
+        }
+
+        private void reportStall(Reader reader) {
+            final IllegalStateException stall = new IllegalStateException("thread " + reader.owner.getName()
+                    + " died inside a read-side section of RCU domain " + name + " (nesting " + reader.nesting
+                    + "): its section is treated as ended; every readLock() needs its readUnlock() in a finally");
+            try {
+                // a terminated thread has dropped its own handler: the grace period's caller reports it
+                final Thread.UncaughtExceptionHandler handler =
+                        stallHandler != null ? stallHandler : Thread.currentThread().getUncaughtExceptionHandler();
+                handler.uncaughtException(reader.owner, stall);
+            } catch (RuntimeException ignored) {
+                // the handler failed: the grace period has ended regardless
+            }
         }
     }
 
@@ -310,7 +386,7 @@ public final class Rcu {
      */
     public static final class Reader extends ReaderFields {
 
-        Reader(Rcu domain, Thread owner) {
+        Reader(GracePeriods domain, Thread owner) {
             super(domain, owner);
         }
 
@@ -324,8 +400,8 @@ public final class Rcu {
                 throw notOwner("lock()");
             }
             if (nesting++ == 0) {
-                SNAPSHOT.setOpaque(this, domain.gpSeq); // the grace period this section began in
-                VarHandle.fullFence();                  // smp_mb(): visible before any protected load
+                SNAPSHOT.setRelease(this, domain.gpSeq); // the grace period this section began in
+                VarHandle.fullFence();                   // smp_mb(): visible before any protected load
             }
         }
 
@@ -339,8 +415,7 @@ public final class Rcu {
                 throw notOwner("unlock()");
             }
             if (nesting == 0) {
-                throw new IllegalStateException("readUnlock() without a matching readLock() in RCU domain "
-                        + domain.name + " on thread " + owner.getName());
+                throw domain.unbalanced("Rcu.Reader.unlock()", "lock()", owner);
             }
             if (--nesting == 0) {
                 SNAPSHOT.setRelease(this, 0L); // release: the section's loads before "ended"
@@ -350,11 +425,6 @@ public final class Rcu {
         /** Whether the owner is inside a read-side section; for its own thread. */
         public boolean isLocked() {
             return nesting > 0;
-        }
-
-        /** The domain this reader belongs to. */
-        public Rcu domain() {
-            return domain;
         }
 
         long snapshotOpaque() {
@@ -381,13 +451,13 @@ public final class Rcu {
     // VarHandle mechanics
     private static final VarHandle GP_SEQ;
     private static final VarHandle COMPLETED;
-    static final VarHandle SNAPSHOT;
+    private static final VarHandle SNAPSHOT;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
-            GP_SEQ = lookup.findVarHandle(Rcu.class, "gpSeq", long.class);
-            COMPLETED = lookup.findVarHandle(Rcu.class, "completed", long.class);
+            GP_SEQ = lookup.findVarHandle(GracePeriods.class, "gpSeq", long.class);
+            COMPLETED = lookup.findVarHandle(GracePeriods.class, "completed", long.class);
             SNAPSHOT = lookup.findVarHandle(ReaderFields.class, "snapshot", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
@@ -395,7 +465,7 @@ public final class Rcu {
     }
 }
 
-/** A reader's fields between pads: the owner writes them, grace periods read snapshot. */
+/** Padding before a reader's fields: the owner writes them, grace periods read the snapshot. */
 abstract class ReaderPadBefore {
     byte p000, p001, p002, p003, p004, p005, p006, p007, p008, p009, p010, p011, p012, p013, p014, p015;
     byte p016, p017, p018, p019, p020, p021, p022, p023, p024, p025, p026, p027, p028, p029, p030, p031;
@@ -403,8 +473,9 @@ abstract class ReaderPadBefore {
     byte p048, p049, p050, p051, p052, p053, p054, p055, p056, p057, p058, p059, p060, p061, p062, p063;
 }
 
+/** A reader's fields, then padding after them. */
 abstract class ReaderFields extends ReaderPadBefore {
-    final Rcu domain;
+    final Rcu.GracePeriods domain;
     final Thread owner;
     /** Section depth; only the owner reads and writes it. */
     int nesting;
@@ -415,7 +486,7 @@ abstract class ReaderFields extends ReaderPadBefore {
     byte q032, q033, q034, q035, q036, q037, q038, q039, q040, q041, q042, q043, q044, q045, q046, q047;
     byte q048, q049, q050, q051, q052, q053, q054, q055, q056, q057, q058, q059, q060, q061, q062, q063;
 
-    ReaderFields(Rcu domain, Thread owner) {
+    ReaderFields(Rcu.GracePeriods domain, Thread owner) {
         this.domain = domain;
         this.owner = owner;
     }

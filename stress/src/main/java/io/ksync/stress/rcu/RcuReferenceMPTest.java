@@ -1,7 +1,6 @@
 package io.ksync.stress.rcu;
 
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
-import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 import io.ksync.rcu.RcuReference;
@@ -17,7 +16,7 @@ import org.openjdk.jcstress.infra.results.II_Result;
  */
 @JCStressTest
 @Outcome(id = "-1, -1", expect = ACCEPTABLE, desc = "not published yet")
-@Outcome(id = "1, 2", expect = ACCEPTABLE_INTERESTING, desc = "published, fully built")
+@Outcome(id = "1, 2", expect = ACCEPTABLE, desc = "published, fully built")
 @Outcome(expect = FORBIDDEN, desc = "published but not fully built")
 @State
 public class RcuReferenceMPTest {
