@@ -254,11 +254,6 @@ final class HierarchicalWheel {
         return true;
     }
 
-    /** Whether the node is queued in this wheel's expiring list (handed out next). */
-    boolean isExpiring(WheelNode node) {
-        return node.bucket == expiringBucket;
-    }
-
     /**
      * Moves the clock up to {@code nowNanos} without handing anything out, as far as no bucket is due
      * (forward_timer_base): to min(the tick containing now, the earliest bucket's tick). A wheel whose owner slept

@@ -47,11 +47,6 @@ final class TimerBaseLock {
         LOCKED.setRelease(this, 0); // release: the critical section before the next holder's CAS
     }
 
-    /** Whether some thread holds the lock; a snapshot, for assertions. */
-    boolean isLocked() {
-        return locked != 0;
-    }
-
     private void lockSlowly(boolean mayPark) {
         int round = 0;
         boolean interrupted = false;
