@@ -7,6 +7,7 @@
  */
 module io.ksync.rcu {
     requires transitive io.ksync.core;
+    requires org.jctools.core;
 
     exports io.ksync.rcu;
 }

@@ -1,14 +1,7 @@
 package io.ksync.rcu;
 
-import io.ksync.lock.Mutex;
-
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Objects;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * An RCU domain with epoch-based readers: the kernel's {@code rcu_read_lock}, {@code rcu_read_unlock},
@@ -22,7 +15,8 @@ import java.util.concurrent.locks.LockSupport;
  * the one exception is a thread's first section in a domain, which registers the thread. Writers publish a new
  * version (an {@link RcuReference}), then call {@link #synchronize()}: it returns only after every read-side
  * section that began before the call has ended, so the old version can then be reclaimed, closed, or reused.
- * Concurrent callers share grace periods.
+ * Concurrent callers share grace periods. The writer side ({@code call}, {@code retire}, {@code barrier}, polled
+ * grace periods) is {@link RcuDomain}'s.
  *
  * <h2>Guarantees</h2>
  * <ul>
@@ -32,7 +26,7 @@ import java.util.concurrent.locks.LockSupport;
  *   the call may still be running when it returns: it cannot see what was unpublished before the call.</li>
  *   <li>Progress: read-side sections never block and never fail. A thread that dies inside a read-side section
  *   would stall grace periods for ever; {@code synchronize()} detects it, reports it as an
- *   {@link IllegalStateException} naming the thread to the domain's stall handler (by default the
+ *   {@link IllegalStateException} naming the thread to the domain's error handler (by default the
  *   {@link Thread.UncaughtExceptionHandler} of the thread running the grace period, called with the dead thread),
  *   and treats the section as ended.</li>
  *   <li>Misuse: {@code synchronize()} inside a read-side section of the same domain would wait for itself and
@@ -59,16 +53,16 @@ import java.util.concurrent.locks.LockSupport;
  * old.close();
  * }</pre>
  */
-public final class Rcu {
+public final class Rcu extends RcuDomain {
 
     /*
      * Implementation notes.
      *
-     * State (GracePeriods, which readers reference instead of the Rcu, so that a dropped domain is collectable
-     * although pool threads keep their thread-local Reader): a 64-bit grace-period counter gpSeq (starts at 1),
-     * completed (the last grace period that ended), the registry of readers. Per reader thread, a Reader record
-     * (its own padded cache lines) holding nesting (the owner's alone) and snapshot: the value of gpSeq when the
-     * outermost section began, or 0 outside any section.
+     * Grace periods, the registry, stall detection and callbacks: GracePeriodState (which readers reference instead
+     * of the Rcu, so that a dropped domain is collectable although pool threads keep their thread-local Reader).
+     * Per reader thread, a Reader record (its own padded cache lines) holding nesting (the owner's alone) and
+     * snapshot: the value of gpSeq when the outermost section began, or 0 outside any section. A record holds up
+     * grace period n while its snapshot is neither 0 nor >= n.
      *
      * Read side (liburcu's urcu-mb reader, with a 64-bit counter instead of a phase bit):
      *   outermost lock:   snapshot = gpSeq (volatile load); store snapshot (release); fullFence
@@ -77,64 +71,35 @@ public final class Rcu {
      * The fence after the store is smp_mb(): the section's loads of protected data come after the snapshot is
      * visible. The release stores pair with the grace period's acquire fence after it read them.
      *
-     * Grace period n (synchronize): under the domain's mutex, n = gpSeq + 1 by getAndAdd, then a full fence
-     * (smp_mb() after the gp_seq increment: a volatile read-modify-write is not a full fence for later opaque
-     * loads on every platform), then for each registered reader wait while its snapshot is neither 0 nor >= n
-     * (opaque loads), then an acquire fence and completed = n.
-     *
      * Why one counter step per grace period suffices (liburcu needs two phase flips because its phase is one
      * bit). A reader that loaded gpSeq = m < n before the increment but stored its snapshot after the scan passed
      * it is the store-buffering shape with fences on both sides (grace period: increment; fence; load snapshot =
      * 0. Reader: store snapshot; fence; load pointer), so the reader loads the new pointer and is safe for grace
      * period n. Its snapshot m < n + 1 is still "before" for every later grace period, which waits for it: with
      * 64 bits the comparison never aliases (a phase bit would, hence liburcu's second flip).
-     *
-     * Shared grace periods: a caller fences, reads gpSeq = g, and takes the mutex; if completed > g by then,
-     * grace period g + 1 or later began after its read (its increment is coherence-after the read) and ended, and
-     * with the fences of the caller (before its read) and of that grace period (after its increment) its scan
-     * covers the caller's unpublishing: the caller returns without a grace period of its own.
-     *
-     * Waiting for a reader: spin a little (expedited: longer), then yield, then park for growing times up to 1 ms
-     * (there is no wake-up from readUnlock, so the read side stays two stores and a fence). In the yield and park
-     * phases it checks that the reader's thread is alive; a dead thread's snapshot is read again after
-     * isAlive() returned false (JLS 17.4.4: the thread's last actions happen-before), and only a section still
-     * open then is reported. A caller's interrupt is cleared while it parks (park would return at once) and set
-     * again on return.
-     *
-     * Registry: a CopyOnWriteArrayList, read lock-free by scans. Readers of dead threads are removed in one pass
-     * after a scan, and on registration whenever the registry has doubled since the last pruning.
      */
-
-    /** How long a grace period waits between looks at a reader that is still in its section, at most. */
-    private static final long MAX_PARK_NANOS = 1_000_000L;
-    private static final int SPIN_ROUNDS = 64;
-    private static final int EXPEDITED_SPIN_ROUNDS = 4_096;
-    private static final int YIELD_ROUNDS = 16;
 
     private static final Rcu SHARED = new Rcu("shared");
 
-    private final GracePeriods state;
     private final ThreadLocal<Reader> local = new ThreadLocal<>();
 
     /**
-     * Creates a domain whose stall reports (a reader thread that died in its section) go to the
-     * {@link Thread.UncaughtExceptionHandler} of the thread running the grace period.
+     * Creates a domain with default {@linkplain RcuDomain.Options options}.
      *
-     * @param name a name for messages
+     * @param name a name for messages and the callback thread
      */
     public Rcu(String name) {
-        this(name, null);
+        this(name, options());
     }
 
     /**
      * Creates a domain.
      *
-     * @param name         a name for messages
-     * @param stallHandler where a reader thread that died inside its section is reported (with that thread), or
-     *                     null for the handler of the thread running the grace period
+     * @param name    a name for messages and the callback thread
+     * @param options error handler, callback limit, callback thread; copied
      */
-    public Rcu(String name, Thread.UncaughtExceptionHandler stallHandler) {
-        this.state = new GracePeriods(Objects.requireNonNull(name, "name"), stallHandler);
+    public Rcu(String name, Options options) {
+        super(name, options, false);
     }
 
     /** The default domain, shared by everything in the JVM that does not need its own. */
@@ -173,7 +138,7 @@ public final class Rcu {
     public Reader reader() {
         Reader reader = local.get();
         if (reader == null) {
-            reader = state.register(Thread.currentThread());
+            reader = state.register(new Reader(state, Thread.currentThread()));
             local.set(reader);
         }
         return reader;
@@ -189,194 +154,9 @@ public final class Rcu {
         return reader != null && reader.nesting > 0;
     }
 
-    /**
-     * Waits for a grace period ({@code synchronize_rcu}): returns after every read-side section that began before
-     * the call has ended. Concurrent callers share grace periods. Waits uninterruptibly (the interrupt status is
-     * kept); a reader that holds its section open delays the return for as long.
-     *
-     * @throws IllegalStateException if the calling thread is inside a read-side section of this domain
-     */
-    public void synchronize() {
-        synchronize(SPIN_ROUNDS);
-    }
-
-    /**
-     * {@link #synchronize()} that spins longer before it yields or parks ({@code synchronize_rcu_expedited}): a
-     * shorter grace period when readers' sections are short, for more CPU.
-     *
-     * @throws IllegalStateException if the calling thread is inside a read-side section of this domain
-     */
-    public void synchronizeExpedited() {
-        synchronize(EXPEDITED_SPIN_ROUNDS);
-    }
-
-    /**
-     * The number of grace periods that have ended; grows by one per grace period.
-     *
-     * @return a grace-period count
-     */
-    public long completedGracePeriods() {
-        return state.completed - 1;
-    }
-
-    /**
-     * The number of reader records registered now. Records of dead threads are dropped after the next grace
-     * period that scans them, and when registrations have doubled the registry.
-     */
-    public int registeredReaders() {
-        return state.readers.size();
-    }
-
     @Override
-    public String toString() {
-        return "Rcu[" + state.name + ", " + state.readers.size() + " readers, " + completedGracePeriods()
-                + " grace periods]";
-    }
-
-    private void synchronize(int spinRounds) {
-        final Reader self = local.get();
-        if (self != null && self.nesting > 0) {
-            throw new IllegalStateException("synchronize() inside a read-side section of RCU domain " + state.name
-                    + " would wait for itself: call it after readUnlock()");
-        }
-        state.synchronize(spinRounds);
-    }
-
-    /**
-     * A domain's grace-period machinery and registry; what readers point to (not the Rcu, whose thread-local they
-     * are the values of).
-     */
-    static final class GracePeriods {
-        final String name;
-        private final Thread.UncaughtExceptionHandler stallHandler;
-        private final Mutex gpMutex = new Mutex();
-        final List<Reader> readers = new CopyOnWriteArrayList<>();
-        /** Registry size after the last pruning; a heuristic, so a racy update only moves the next pruning. */
-        private int prunedAtSize = 1;
-        volatile long gpSeq = 1L;
-        volatile long completed = 1L;
-
-        GracePeriods(String name, Thread.UncaughtExceptionHandler stallHandler) {
-            this.name = name;
-            this.stallHandler = stallHandler;
-        }
-
-        Reader register(Thread owner) {
-            final Reader reader = new Reader(this, owner);
-            readers.add(reader);
-            final int size = readers.size();
-            if (size >= 2 * prunedAtSize) {
-                readers.removeIf(r -> !r.owner.isAlive() && r.snapshotOpaque() == 0); // amortised: on doubling
-                prunedAtSize = Math.max(1, readers.size());
-            }
-            return reader;
-        }
-
-        IllegalStateException unbalanced(String method, String matching, Thread thread) {
-            return new IllegalStateException(method + " without a matching " + matching + " in RCU domain " + name
-                    + " on thread " + thread.getName());
-        }
-
-        void synchronize(int spinRounds) {
-            // fence: the caller's unpublishing before its look at gpSeq (see the notes on shared grace periods)
-            VarHandle.fullFence();
-            final long entered = gpSeq;
-            List<Reader> stalled = null;
-            boolean interrupted = false;
-            boolean prune = false;
-            gpMutex.lock();
-            try {
-                if (completed > entered) {
-                    return; // another caller's grace period began after we entered and has ended
-                }
-                final long gracePeriod = (long) GP_SEQ.getAndAdd(this, 1L) + 1;
-                VarHandle.fullFence(); // smp_mb() after the increment, before the scan's loads
-                for (Reader reader : readers) {
-                    final int outcome = awaitReader(reader, gracePeriod, spinRounds);
-                    interrupted |= (outcome & INTERRUPTED) != 0;
-                    prune |= (outcome & DEAD) != 0;
-                    if ((outcome & STALLED) != 0) {
-                        if (stalled == null) {
-                            stalled = new ArrayList<>(1);
-                        }
-                        stalled.add(reader);
-                    }
-                }
-                if (prune) {
-                    readers.removeIf(r -> !r.owner.isAlive() && r.snapshotOpaque() == 0);
-                }
-                VarHandle.acquireFence(); // the readers' sections (their loads) before our return
-                COMPLETED.setVolatile(this, gracePeriod);
-            } finally {
-                gpMutex.unlock();
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            if (stalled != null) {
-                stalled.forEach(this::reportStall); // outside the mutex: the handler may use the domain
-            }
-        }
-
-        private static final int DEAD = 1;
-        private static final int STALLED = 2;
-        private static final int INTERRUPTED = 4;
-
-        /**
-         * Waits until the reader is outside any section that began before grace period {@code gracePeriod}.
-         *
-         * @return flags: DEAD (its thread is dead: prune it), STALLED (it died inside such a section, which is now
-         * treated as ended), INTERRUPTED (the caller's interrupt status was cleared to park)
-         */
-        private int awaitReader(Reader reader, long gracePeriod, int spinRounds) {
-            long parkNanos = 1_000L;
-            int flags = 0;
-            for (int round = 0; ; round++) {
-                final long snapshot = reader.snapshotOpaque();
-                if (snapshot == 0 || snapshot >= gracePeriod) {
-                    if (snapshot == 0 && round == 0 && !reader.owner.isAlive()) {
-                        flags |= DEAD; // a dead thread outside any section: prune its record
-                    }
-                    return flags;
-                }
-                if (round < spinRounds) {
-                    Thread.onSpinWait();
-                    continue;
-                }
-                if (!reader.owner.isAlive()) {
-                    // JLS 17.4.4: the thread's last actions happen-before isAlive() returning false; look again
-                    final long last = reader.snapshotOpaque();
-                    if (last == 0 || last >= gracePeriod) {
-                        return flags | DEAD; // it left its section before it died
-                    }
-                    reader.abandon();
-                    return flags | DEAD | STALLED;
-                }
-                if (round < spinRounds + YIELD_ROUNDS) {
-                    Thread.yield();
-                } else {
-                    if (Thread.interrupted()) {
-                        flags |= INTERRUPTED; // park would return at once: a busy loop
-                    }
-                    LockSupport.parkNanos(this, parkNanos);
-                    parkNanos = Math.min(parkNanos * 2, MAX_PARK_NANOS);
-                }
-            }
-        }
-
-        private void reportStall(Reader reader) {
-            final IllegalStateException stall = new IllegalStateException("thread " + reader.owner.getName()
-                    + " died inside a read-side section of RCU domain " + name + " (nesting " + reader.nesting
-                    + "): its section is treated as ended; every readLock() needs its readUnlock() in a finally");
-            try {
-                // a terminated thread has dropped its own handler: the grace period's caller reports it
-                final Thread.UncaughtExceptionHandler handler =
-                        stallHandler != null ? stallHandler : Thread.currentThread().getUncaughtExceptionHandler();
-                handler.uncaughtException(reader.owner, stall);
-            } catch (RuntimeException ignored) {
-                // the handler failed: the grace period has ended regardless
-            }
-        }
+    boolean inReadSection() {
+        return isReadLocked();
     }
 
     /**
@@ -386,7 +166,7 @@ public final class Rcu {
      */
     public static final class Reader extends ReaderFields {
 
-        Reader(GracePeriods domain, Thread owner) {
+        Reader(GracePeriodState domain, Thread owner) {
             super(domain, owner);
         }
 
@@ -427,13 +207,25 @@ public final class Rcu {
             return nesting > 0;
         }
 
-        long snapshotOpaque() {
-            return (long) SNAPSHOT.getOpaque(this);
+        @Override
+        boolean holdsUp(long gracePeriod) {
+            final long snapshot = (long) SNAPSHOT.getOpaque(this);
+            return snapshot != 0 && snapshot < gracePeriod;
         }
 
-        /** A dead owner's section, treated as ended. */
+        @Override
+        boolean holdsUpAnything() {
+            return (long) SNAPSHOT.getOpaque(this) != 0;
+        }
+
+        @Override
         void abandon() {
             SNAPSHOT.setRelease(this, 0L);
+        }
+
+        @Override
+        String sectionState() {
+            return "nesting " + nesting;
         }
 
         private IllegalStateException notOwner(String method) {
@@ -448,35 +240,19 @@ public final class Rcu {
         }
     }
 
-    // VarHandle mechanics
-    private static final VarHandle GP_SEQ;
-    private static final VarHandle COMPLETED;
     private static final VarHandle SNAPSHOT;
 
     static {
         try {
-            MethodHandles.Lookup lookup = MethodHandles.lookup();
-            GP_SEQ = lookup.findVarHandle(GracePeriods.class, "gpSeq", long.class);
-            COMPLETED = lookup.findVarHandle(GracePeriods.class, "completed", long.class);
-            SNAPSHOT = lookup.findVarHandle(ReaderFields.class, "snapshot", long.class);
+            SNAPSHOT = MethodHandles.lookup().findVarHandle(ReaderFields.class, "snapshot", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 }
 
-/** Padding before a reader's fields: the owner writes them, grace periods read the snapshot. */
-abstract class ReaderPadBefore {
-    byte p000, p001, p002, p003, p004, p005, p006, p007, p008, p009, p010, p011, p012, p013, p014, p015;
-    byte p016, p017, p018, p019, p020, p021, p022, p023, p024, p025, p026, p027, p028, p029, p030, p031;
-    byte p032, p033, p034, p035, p036, p037, p038, p039, p040, p041, p042, p043, p044, p045, p046, p047;
-    byte p048, p049, p050, p051, p052, p053, p054, p055, p056, p057, p058, p059, p060, p061, p062, p063;
-}
-
 /** A reader's fields, then padding after them. */
-abstract class ReaderFields extends ReaderPadBefore {
-    final Rcu.GracePeriods domain;
-    final Thread owner;
+abstract class ReaderFields extends GracePeriodRecord {
     /** Section depth; only the owner reads and writes it. */
     int nesting;
     /** gpSeq when the outermost section began, 0 outside sections; written by the owner, read by grace periods. */
@@ -486,8 +262,7 @@ abstract class ReaderFields extends ReaderPadBefore {
     byte q032, q033, q034, q035, q036, q037, q038, q039, q040, q041, q042, q043, q044, q045, q046, q047;
     byte q048, q049, q050, q051, q052, q053, q054, q055, q056, q057, q058, q059, q060, q061, q062, q063;
 
-    ReaderFields(Rcu.GracePeriods domain, Thread owner) {
-        this.domain = domain;
-        this.owner = owner;
+    ReaderFields(GracePeriodState domain, Thread owner) {
+        super(domain, owner);
     }
 }

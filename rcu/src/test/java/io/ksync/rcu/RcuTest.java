@@ -275,7 +275,7 @@ class RcuTest {
     @Test
     void aThreadThatDiesInsideItsSectionIsReportedAndDoesNotStallGracePeriods() throws InterruptedException {
         List<Throwable> reported = new CopyOnWriteArrayList<>();
-        Rcu rcu = new Rcu("stall", (thread, failure) -> reported.add(failure));
+        Rcu rcu = new Rcu("stall", RcuDomain.options().errorHandler((thread, failure) -> reported.add(failure)));
         Thread careless = new Thread(() -> rcu.readLock(), "careless-reader"); // never unlocks
         careless.start();
         careless.join();

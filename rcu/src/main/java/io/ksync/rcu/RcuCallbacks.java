@@ -1,0 +1,251 @@
+package io.ksync.rcu;
+
+import io.ksync.wait.WaitQueue;
+import org.jctools.queues.atomic.MpscUnboundedAtomicArrayQueue;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Arrays;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A domain's deferred callbacks ({@code call_rcu}, {@code kfree_rcu}, {@code rcu_barrier}) and requested grace
+ * periods ({@code start_poll_synchronize_rcu}): a multi-producer queue drained by one callback thread that waits
+ * a grace period per batch and then runs the batch in queueing order.
+ *
+ * <p>Implementation notes.
+ *
+ * <p>Queue: JCTools' {@code MpscUnboundedAtomicArrayQueue} (no {@code Unsafe}, so no warning on newer JDKs),
+ * in chunks of {@value #CHUNK} slots: {@code call} is a CAS on the producer index and a release store of the
+ * element, and allocates one chunk per {@value #CHUNK} callbacks, amortised. Its FIFO order is consistent with
+ * every producer's program order, so callbacks run in order per calling thread.
+ *
+ * <p>Batches: the thread drains up to {@value #MAX_BATCH} callbacks into a reused array, then runs one grace
+ * period and the batch. The grace period began after the drain, which saw every drained callback's enqueue, which
+ * came after its caller unpublished what the callback reclaims: so it covers them all. Callbacks that arrive while
+ * a batch waits form the next batch; the grace period is the batching delay, as in the kernel.
+ *
+ * <p>Pending count, without a shared counter on the call path: {@code queue.size() + inFlight}. The thread stores
+ * {@code inFlight = n + 1} (release) before it polls element {@code n + 1}, whose consumer-index store (release)
+ * comes after: a thread that sees the element gone from the queue (acquire load of the consumer index) sees it
+ * counted in {@code inFlight}. After the batch ran, {@code inFlight = 0} (volatile). So {@link #isIdle()}, read by
+ * {@code barrier()} as the consumer index, the producer index and then {@code inFlight}, is true only if every
+ * callback queued before it has run, and those runs happen-before its return.
+ *
+ * <p>Back-pressure: when the pending count reaches half the limit the thread runs expedited grace periods; at the
+ * limit a caller that may block (not in a read-side section of the domain, not the callback thread) sleeps on
+ * {@code throttle} until the count is below the limit; the thread wakes sleepers after every batch. Callers that
+ * pass the check together may overshoot the limit by their number.
+ *
+ * <p>Thread life: started on first use; after {@code keepAlive} idle it stores {@code NONE}, looks at the queue
+ * again and leaves unless it finds work and wins the CAS back to {@code RUNNING}. A caller enqueues, then reads
+ * the state: both sides write then read volatile variables (store-buffering), so either the thread sees the work
+ * or the caller sees {@code NONE} and starts a new thread. The {@code sleeping} flag and its unpark work the same
+ * way.
+ */
+final class RcuCallbacks {
+
+    private static final int CHUNK = 1024;
+    private static final int MAX_BATCH = 16 * 1024;
+    private static final int NONE = 0;
+    private static final int RUNNING = 1;
+
+    private final GracePeriodState state;
+    private final MpscUnboundedAtomicArrayQueue<Object> queue = new MpscUnboundedAtomicArrayQueue<>(CHUNK);
+    private final WaitQueue throttle = new WaitQueue();
+    private final long limit;
+    private final long keepAliveNanos;
+    private final ThreadFactory threadFactory;
+    private volatile Thread thread;
+    private volatile int threadState;
+    private volatile boolean sleeping;
+    private volatile long inFlight;
+    /** The latest grace period asked for by startPoll(); the thread runs grace periods until it has completed. */
+    private volatile long requestedGracePeriod;
+
+    RcuCallbacks(GracePeriodState state, RcuDomain.Options options) {
+        this.state = state;
+        this.limit = options.callbackLimit;
+        this.keepAliveNanos = options.keepAliveNanos;
+        this.threadFactory = options.threadFactory != null ? options.threadFactory : r -> {
+            final Thread t = new Thread(r, "rcu-callbacks/" + state.name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** Queues a callback (a Runnable, an AutoCloseable or a {@link Close}) without back-pressure. */
+    void enqueue(Object callback) {
+        queue.offer(callback);
+        wake();
+    }
+
+    /** Whether a caller should wait before queueing more. */
+    boolean overLimit() {
+        return pending() >= limit;
+    }
+
+    /** Sleeps until the pending count is below the limit (uninterruptibly; the interrupt status is kept). */
+    void awaitBelowLimit() {
+        wake();
+        throttle.waitEvent(() -> pending() < limit);
+    }
+
+    long pending() {
+        return queue.size() + inFlight;
+    }
+
+    /** Whether every callback queued before the call has run (see the class notes). */
+    boolean isIdle() {
+        return queue.isEmpty() && inFlight == 0;
+    }
+
+    boolean isCallbackThread() {
+        return Thread.currentThread() == thread;
+    }
+
+    /** Makes the callback thread run grace periods until {@code cookie} has completed. */
+    void requestGracePeriod(long cookie) {
+        long requested;
+        while ((requested = requestedGracePeriod) < cookie) {
+            if (REQUESTED.compareAndSet(this, requested, cookie)) {
+                wake();
+                return;
+            }
+        }
+    }
+
+    private boolean hasWork() {
+        return !queue.isEmpty() || requestedGracePeriod > state.completed;
+    }
+
+    private void wake() {
+        if (threadState == NONE) {
+            start();
+        } else if (sleeping) {
+            LockSupport.unpark(thread);
+        }
+    }
+
+    private void start() {
+        if (!THREAD_STATE.compareAndSet(this, NONE, RUNNING)) {
+            if (sleeping) {
+                LockSupport.unpark(thread);
+            }
+            return;
+        }
+        try {
+            final Thread t = threadFactory.newThread(this::runCallbacks);
+            if (t == null) {
+                throw new IllegalStateException("the thread factory returned null");
+            }
+            thread = t;
+            t.start();
+        } catch (Throwable failure) {
+            THREAD_STATE.setVolatile(this, NONE);
+            state.report(Thread.currentThread(), new IllegalStateException("RCU domain " + state.name
+                    + " could not start its callback thread; queued callbacks stay queued and the next call()"
+                    + " or barrier() tries again", failure));
+        }
+    }
+
+    private void runCallbacks() {
+        Object[] batch = new Object[64];
+        for (;;) {
+            int n = 0;
+            for (;;) {
+                if (n == batch.length) {
+                    if (n >= MAX_BATCH) {
+                        break;
+                    }
+                    batch = Arrays.copyOf(batch, n * 2);
+                }
+                IN_FLIGHT.setRelease(this, n + 1L); // counted before it leaves the queue (see the notes)
+                final Object callback = queue.relaxedPoll();
+                if (callback == null) {
+                    IN_FLIGHT.setRelease(this, (long) n);
+                    break;
+                }
+                batch[n++] = callback;
+            }
+            if (n > 0) {
+                final boolean expedite = pending() >= limit / 2 || throttle.hasSleepers();
+                state.synchronize(expedite ? GracePeriodState.EXPEDITED_SPIN_ROUNDS : GracePeriodState.SPIN_ROUNDS);
+                for (int i = 0; i < n; i++) {
+                    final Object callback = batch[i];
+                    batch[i] = null;
+                    invoke(callback);
+                }
+                IN_FLIGHT.setVolatile(this, 0L);
+                if (throttle.hasSleepers()) {
+                    throttle.wakeUpAll();
+                }
+            } else if (requestedGracePeriod > state.completed) {
+                state.synchronize(GracePeriodState.SPIN_ROUNDS);
+            } else if (!idle()) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Sleeps until there is work; returns false when the thread should end (idle for keepAlive and nobody
+     * brought work before it gave up the RUNNING state).
+     */
+    private boolean idle() {
+        SLEEPING.setVolatile(this, true);
+        if (hasWork()) {
+            SLEEPING.setVolatile(this, false);
+            return true;
+        }
+        final long start = System.nanoTime();
+        LockSupport.parkNanos(this, keepAliveNanos);
+        SLEEPING.setVolatile(this, false);
+        if (hasWork() || System.nanoTime() - start < keepAliveNanos) {
+            return true; // woken for work, or early (spuriously, or interrupted by someone)
+        }
+        THREAD_STATE.setVolatile(this, NONE);
+        return hasWork() && THREAD_STATE.compareAndSet(this, NONE, RUNNING);
+    }
+
+    private void invoke(Object callback) {
+        try {
+            if (callback instanceof Close) {
+                ((Close) callback).resource.close();
+            } else if (callback instanceof Runnable) {
+                ((Runnable) callback).run();
+            } else {
+                ((AutoCloseable) callback).close();
+            }
+        } catch (Throwable failure) {
+            state.report(Thread.currentThread(), failure);
+        }
+    }
+
+    /** A retired resource that is also a Runnable: closed, not run. */
+    static final class Close {
+        final AutoCloseable resource;
+
+        Close(AutoCloseable resource) {
+            this.resource = resource;
+        }
+    }
+
+    private static final VarHandle THREAD_STATE;
+    private static final VarHandle SLEEPING;
+    private static final VarHandle IN_FLIGHT;
+    private static final VarHandle REQUESTED;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            THREAD_STATE = lookup.findVarHandle(RcuCallbacks.class, "threadState", int.class);
+            SLEEPING = lookup.findVarHandle(RcuCallbacks.class, "sleeping", boolean.class);
+            IN_FLIGHT = lookup.findVarHandle(RcuCallbacks.class, "inFlight", long.class);
+            REQUESTED = lookup.findVarHandle(RcuCallbacks.class, "requestedGracePeriod", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+}

@@ -1,0 +1,326 @@
+package io.ksync.rcu;
+
+import io.ksync.wait.Completion;
+
+import java.util.Objects;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What every RCU flavour offers writers: grace periods ({@code synchronize_rcu}, {@code synchronize_rcu_expedited}),
+ * deferred callbacks ({@code call_rcu}), deferred closing ({@code kfree_rcu} for what the garbage collector does
+ * not free), {@code rcu_barrier}, and polled grace periods ({@code get_state_synchronize_rcu},
+ * {@code start_poll_synchronize_rcu}, {@code poll_state_synchronize_rcu}, {@code cond_synchronize_rcu}). The
+ * read side differs per flavour: {@link Rcu} (epoch-based sections), {@link QsbrRcu} (quiescent states) and
+ * {@link Srcu} (sleepable, index-returning sections).
+ *
+ * <h2>Guarantees</h2>
+ * <ul>
+ *   <li>Grace period: {@link #synchronize()} returns after every read-side section that began before the call
+ *   has ended, and everything those sections read happens-before the return. Concurrent callers share grace
+ *   periods.</li>
+ *   <li>Callbacks: a callback given to {@link #call(Runnable)} runs after a grace period that began after the
+ *   call, on the domain's callback thread, which batches callbacks behind one grace period. Callbacks queued by
+ *   one thread run in the order it queued them. A callback that throws is reported to the domain's error handler
+ *   (by default the callback thread's {@link Thread.UncaughtExceptionHandler}) and the others still run.
+ *   The thread is started on first use and ends after a while without work.</li>
+ *   <li>Bounded memory: when the callbacks queued and not yet run reach half the domain's
+ *   {@linkplain Options#callbackLimit(long) limit}, grace periods are expedited; at the limit, {@code call}
+ *   and {@code retire} make the caller wait until the count is below it. A caller that cannot wait without
+ *   deadlocking (inside a read-side section of the domain, or a callback itself) is never made to wait; it may
+ *   exceed the limit. {@code call} never waits for a grace period (folly's retire-inside-a-reader deadlock
+ *   cannot happen) and reclamation never depends on anybody flushing (crossbeam's unbounded garbage).</li>
+ *   <li>{@link #barrier()} returns after every callback queued before it has run.</li>
+ * </ul>
+ */
+public abstract sealed class RcuDomain permits Rcu, QsbrRcu, Srcu {
+
+    final GracePeriodState state;
+
+    RcuDomain(String name, Options options, boolean indexedReaders) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(options, "options");
+        this.state = new GracePeriodState(name, options.copy(), indexedReaders);
+    }
+
+    /** Settings for a new domain, all optional. */
+    public static Options options() {
+        return new Options();
+    }
+
+    /** The domain's name, as given to the constructor. */
+    public final String name() {
+        return state.name;
+    }
+
+    /**
+     * Waits for a grace period ({@code synchronize_rcu}): returns after every read-side section that began
+     * before the call has ended. Waits uninterruptibly (the interrupt status is kept).
+     *
+     * @throws IllegalStateException if the calling thread is inside a read-side section of this domain
+     */
+    public void synchronize() {
+        waitForGracePeriod("synchronize()", GracePeriodState.SPIN_ROUNDS);
+    }
+
+    /**
+     * {@link #synchronize()} that spins longer before it yields or parks ({@code synchronize_rcu_expedited}): a
+     * shorter grace period when readers' sections are short, for more CPU.
+     *
+     * @throws IllegalStateException if the calling thread is inside a read-side section of this domain
+     */
+    public void synchronizeExpedited() {
+        waitForGracePeriod("synchronizeExpedited()", GracePeriodState.EXPEDITED_SPIN_ROUNDS);
+    }
+
+    /**
+     * Runs {@code callback} on the domain's callback thread after a grace period ({@code call_rcu}). Never waits
+     * for a grace period; waits only when the domain's callback limit is reached (see the class comment).
+     *
+     * @param callback what to run once no reader can still see what the caller unpublished
+     */
+    public void call(Runnable callback) {
+        Objects.requireNonNull(callback, "callback");
+        throttle();
+        state.callbacks.enqueue(callback);
+    }
+
+    /**
+     * Closes {@code resource} on the callback thread after a grace period ({@code kfree_rcu}): for what the
+     * garbage collector does not reclaim (off-heap memory, pooled buffers, file descriptors). An exception from
+     * {@code close()} is reported like a callback's. Back-pressure as {@link #call(Runnable)}.
+     *
+     * @param resource what to close once no reader can still use it
+     */
+    public void retire(AutoCloseable resource) {
+        Objects.requireNonNull(resource, "resource");
+        throttle();
+        state.callbacks.enqueue(resource instanceof Runnable ? new RcuCallbacks.Close(resource) : resource);
+    }
+
+    /**
+     * Waits until every callback queued (by any thread) before the call has run ({@code rcu_barrier}): before
+     * dropping what callbacks use, for instance at shutdown. Waits uninterruptibly (the interrupt status is kept).
+     *
+     * @throws IllegalStateException if called from a callback of this domain (it would wait for itself), or
+     *                               inside a read-side section of this domain (the callbacks wait for it)
+     */
+    public void barrier() {
+        if (state.callbacks.isCallbackThread()) {
+            throw new IllegalStateException("barrier() called from a callback of RCU domain " + state.name
+                    + " would wait for itself: call it from another thread");
+        }
+        checkOutsideReadSection("barrier()");
+        if (state.callbacks.isIdle()) {
+            return;
+        }
+        final Completion done = new Completion();
+        state.callbacks.enqueue((Runnable) done::complete);
+        final Object blocking = enterBlocking();
+        try {
+            done.waitForCompletion();
+        } finally {
+            exitBlocking(blocking);
+        }
+    }
+
+    /**
+     * A cookie for {@link #poll(long)} ({@code get_state_synchronize_rcu}): it completes once a full grace period
+     * has passed since this call. Starts no grace period.
+     *
+     * @return the cookie
+     */
+    public long getState() {
+        return state.cookie();
+    }
+
+    /**
+     * {@link #getState()}, and makes sure a grace period that completes the cookie will run, on the callback
+     * thread ({@code start_poll_synchronize_rcu}).
+     *
+     * @return the cookie
+     */
+    public long startPoll() {
+        final long cookie = state.cookie();
+        state.callbacks.requestGracePeriod(cookie);
+        return cookie;
+    }
+
+    /**
+     * Whether a full grace period has passed since the cookie was taken ({@code poll_state_synchronize_rcu}); if
+     * so, what the caller unpublished before taking it is no longer seen by any reader, and the readers' sections
+     * happen-before this return.
+     *
+     * @param cookie from {@link #getState()} or {@link #startPoll()}
+     * @return whether the grace period has completed
+     */
+    public boolean poll(long cookie) {
+        return state.isCompleted(cookie);
+    }
+
+    /**
+     * Waits for a grace period only if the cookie's has not completed yet ({@code cond_synchronize_rcu}).
+     *
+     * @param cookie from {@link #getState()} or {@link #startPoll()}
+     * @throws IllegalStateException if it must wait and the calling thread is inside a read-side section
+     */
+    public void condSynchronize(long cookie) {
+        if (!state.isCompleted(cookie)) {
+            synchronize();
+        }
+    }
+
+    /** The number of grace periods that have ended; grows by one per grace period. */
+    public long completedGracePeriods() {
+        return state.completed - 1;
+    }
+
+    /** The number of callbacks queued or running and not yet finished (a snapshot, for monitoring). */
+    public long pendingCallbacks() {
+        return state.callbacks.pending();
+    }
+
+    /**
+     * The number of reader records registered now. Records of dead threads are dropped after the next grace
+     * period that scans them, and when registrations have doubled the registry.
+     */
+    public int registeredReaders() {
+        return state.readers.size();
+    }
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "[" + state.name + ", " + state.readers.size() + " readers, "
+                + completedGracePeriods() + " grace periods, " + pendingCallbacks() + " callbacks pending]";
+    }
+
+    // -------------------------------------------------------------------------------------------------------
+    // The flavour's read side, as the writer-side operations need it
+
+    /** Whether the calling thread is inside a read-side section of this domain that a wait would deadlock on. */
+    abstract boolean inReadSection();
+
+    /**
+     * Prepares the calling thread to block in a grace-period wait (QSBR: an online thread goes offline).
+     *
+     * @return what {@link #exitBlocking(Object)} needs, or null
+     */
+    Object enterBlocking() {
+        return null;
+    }
+
+    /** Undoes {@link #enterBlocking()}. */
+    void exitBlocking(Object token) {
+    }
+
+    private void checkOutsideReadSection(String method) {
+        if (inReadSection()) {
+            throw new IllegalStateException(method + " inside a read-side section of RCU domain " + state.name
+                    + " would wait for itself: call it after the section ends");
+        }
+    }
+
+    private void waitForGracePeriod(String method, int spinRounds) {
+        checkOutsideReadSection(method);
+        final Object blocking = enterBlocking();
+        try {
+            state.synchronize(spinRounds);
+        } finally {
+            exitBlocking(blocking);
+        }
+    }
+
+    private void throttle() {
+        final RcuCallbacks callbacks = state.callbacks;
+        if (callbacks.overLimit() && !callbacks.isCallbackThread() && !inReadSection()) {
+            final Object blocking = enterBlocking();
+            try {
+                callbacks.awaitBelowLimit();
+            } finally {
+                exitBlocking(blocking);
+            }
+        }
+    }
+
+    /** Settings for a new domain; each setter returns this. */
+    public static final class Options {
+        /** The default bound on callbacks queued and not yet run. */
+        public static final long DEFAULT_CALLBACK_LIMIT = 1L << 18;
+        /** The default time the callback thread stays alive without work. */
+        public static final long DEFAULT_KEEP_ALIVE_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+        Thread.UncaughtExceptionHandler errorHandler;
+        long callbackLimit = DEFAULT_CALLBACK_LIMIT;
+        long keepAliveNanos = DEFAULT_KEEP_ALIVE_NANOS;
+        ThreadFactory threadFactory;
+
+        Options() {
+        }
+
+        /**
+         * Where failures go: callbacks that throw (with the callback thread) and reader threads that died inside a
+         * section (with the dead thread). Default: the {@link Thread.UncaughtExceptionHandler} of the thread that
+         * finds the failure (the callback thread, or the thread running the grace period).
+         *
+         * @param handler the handler, or null for the default
+         * @return these options
+         */
+        public Options errorHandler(Thread.UncaughtExceptionHandler handler) {
+            this.errorHandler = handler;
+            return this;
+        }
+
+        /**
+         * The bound on callbacks queued and not yet run (default {@value #DEFAULT_CALLBACK_LIMIT}): grace periods
+         * are expedited from half of it, and callers wait at it.
+         *
+         * @param limit {@code >= 2}
+         * @return these options
+         * @throws IllegalArgumentException if below 2
+         */
+        public Options callbackLimit(long limit) {
+            if (limit < 2) {
+                throw new IllegalArgumentException("callbackLimit must be >= 2, was " + limit);
+            }
+            this.callbackLimit = limit;
+            return this;
+        }
+
+        /**
+         * How long the callback thread stays alive without work (default 5 s); a later callback starts a new one.
+         *
+         * @param time  {@code > 0}
+         * @param unit  its unit
+         * @return these options
+         * @throws IllegalArgumentException if not positive
+         */
+        public Options callbackThreadKeepAlive(long time, TimeUnit unit) {
+            if (time <= 0) {
+                throw new IllegalArgumentException("callbackThreadKeepAlive must be > 0, was " + time + " " + unit);
+            }
+            this.keepAliveNanos = unit.toNanos(time);
+            return this;
+        }
+
+        /**
+         * The factory of the callback thread (default: a daemon thread named {@code rcu-callbacks/<name>}). If it
+         * throws or returns null, the failure is reported and the callbacks stay queued for the next attempt.
+         *
+         * @param factory the factory, or null for the default
+         * @return these options
+         */
+        public Options threadFactory(ThreadFactory factory) {
+            this.threadFactory = factory;
+            return this;
+        }
+
+        Options copy() {
+            final Options copy = new Options();
+            copy.errorHandler = errorHandler;
+            copy.callbackLimit = callbackLimit;
+            copy.keepAliveNanos = keepAliveNanos;
+            copy.threadFactory = threadFactory;
+            return copy;
+        }
+    }
+}
