@@ -1,5 +1,9 @@
 package io.ksync.rcu;
 
+import static io.ksync.rcu.RcuTesting.WAIT_SECONDS;
+import static io.ksync.rcu.RcuTesting.assertMessage;
+import static io.ksync.rcu.RcuTesting.await;
+import static io.ksync.rcu.RcuTesting.awaitParkedOrWaiting;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -17,24 +21,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class RcuTest {
-
-    private static final long WAIT_SECONDS = 30;
-
-    private static void await(CountDownLatch latch) throws InterruptedException {
-        assertTrue(latch.await(WAIT_SECONDS, TimeUnit.SECONDS), "timed out waiting");
-    }
-
-    private static void awaitParkedOrWaiting(Thread thread) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
-        while (thread.getState() != Thread.State.TIMED_WAITING && thread.getState() != Thread.State.WAITING) {
-            assertTrue(System.nanoTime() - deadline < 0, thread + " never waited");
-            Thread.onSpinWait();
-        }
-    }
-
-    private static void assertMessage(Throwable e, String expected) {
-        assertTrue(e.getMessage().contains(expected), e.getMessage());
-    }
 
     @Test
     void readSectionsNest() {

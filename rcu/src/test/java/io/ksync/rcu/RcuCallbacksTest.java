@@ -1,0 +1,357 @@
+package io.ksync.rcu;
+
+import static io.ksync.rcu.RcuTesting.assertMessage;
+import static io.ksync.rcu.RcuTesting.await;
+import static io.ksync.rcu.RcuTesting.awaitCondition;
+import static io.ksync.rcu.RcuTesting.awaitParkedOrWaiting;
+import static io.ksync.rcu.RcuTesting.join;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** call_rcu, kfree_rcu, rcu_barrier, polled grace periods and callback back-pressure, on an {@link Rcu} domain. */
+class RcuCallbacksTest {
+
+    /** Collects failures reported by a domain and the threads it created. */
+    private static final class Recorder implements Thread.UncaughtExceptionHandler {
+        final List<Throwable> failures = new CopyOnWriteArrayList<>();
+        final List<Thread> threads = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void uncaughtException(Thread thread, Throwable failure) {
+            failures.add(failure);
+        }
+
+        RcuDomain.Options options() {
+            return RcuDomain.options().errorHandler(this).threadFactory(r -> {
+                Thread t = new Thread(r, "callbacks-" + threads.size());
+                t.setDaemon(true);
+                threads.add(t);
+                return t;
+            });
+        }
+    }
+
+    @Test
+    void aCallbackRunsOnTheCallbackThreadAfterAGracePeriod() throws InterruptedException {
+        Recorder recorder = new Recorder();
+        Rcu rcu = new Rcu("call", recorder.options());
+        AtomicBoolean ran = new AtomicBoolean();
+        AtomicBoolean ranWhileHeld = new AtomicBoolean();
+        RcuTesting.SectionHolder reader = new RcuTesting.SectionHolder("reader", rcu::readLock, rcu::readUnlock,
+                () -> ranWhileHeld.set(ran.get())).start();
+        List<Thread> ranOn = new CopyOnWriteArrayList<>();
+        long before = rcu.completedGracePeriods();
+
+        rcu.call(() -> {
+            ranOn.add(Thread.currentThread());
+            ran.set(true);
+        });
+        awaitCondition(() -> recorder.threads.size() == 1, "no callback thread");
+        awaitParkedOrWaiting(recorder.threads.get(0)); // its grace period waits for the reader
+        reader.leave();
+        rcu.barrier();
+
+        assertFalse(ranWhileHeld.get(), "the callback ran inside a section that began before call()");
+        assertTrue(ran.get());
+        assertEquals(List.of(recorder.threads.get(0)), ranOn, "callbacks run on the domain's callback thread");
+        assertTrue(rcu.completedGracePeriods() > before);
+        assertEquals(0, rcu.pendingCallbacks());
+        assertEquals(List.of(), recorder.failures);
+    }
+
+    @Test
+    void callbacksRunInOrderPerCallingThread() throws InterruptedException {
+        Rcu rcu = new Rcu("order");
+        int perThread = 20_000;
+        int[] last = {-1, -1};
+        AtomicBoolean outOfOrder = new AtomicBoolean();
+        Thread[] callers = new Thread[2];
+        for (int t = 0; t < callers.length; t++) {
+            final int caller = t;
+            callers[t] = new Thread(() -> {
+                for (int i = 0; i < perThread; i++) {
+                    final int n = i;
+                    rcu.call(() -> { // callbacks run on one thread: plain fields are enough here
+                        if (last[caller] != n - 1) {
+                            outOfOrder.set(true);
+                        }
+                        last[caller] = n;
+                    });
+                }
+            }, "caller-" + t);
+            callers[t].start();
+        }
+        for (Thread caller : callers) {
+            join(caller);
+        }
+        rcu.barrier();
+
+        assertFalse(outOfOrder.get(), "a thread's callbacks ran out of order");
+        assertEquals(perThread - 1, last[0]);
+        assertEquals(perThread - 1, last[1]);
+    }
+
+    @Test
+    void aThrowingCallbackIsReportedAndTheOthersRun() {
+        Recorder recorder = new Recorder();
+        Rcu rcu = new Rcu("throwing", recorder.options());
+        AtomicInteger ran = new AtomicInteger();
+        rcu.call(ran::incrementAndGet);
+        rcu.call(() -> {
+            throw new IllegalArgumentException("boom");
+        });
+        rcu.call(ran::incrementAndGet);
+
+        rcu.barrier();
+
+        assertEquals(2, ran.get());
+        assertEquals(1, recorder.failures.size());
+        assertEquals("boom", recorder.failures.get(0).getMessage());
+    }
+
+    @Test
+    void retireClosesAfterAGracePeriodAndReportsCloseFailures() throws InterruptedException {
+        Recorder recorder = new Recorder();
+        Rcu rcu = new Rcu("retire", recorder.options());
+        AtomicBoolean closed = new AtomicBoolean();
+        AtomicBoolean closedWhileHeld = new AtomicBoolean();
+        RcuTesting.SectionHolder reader = new RcuTesting.SectionHolder("reader", rcu::readLock, rcu::readUnlock,
+                () -> closedWhileHeld.set(closed.get())).start();
+        rcu.retire(() -> closed.set(true));
+        AtomicInteger runs = new AtomicInteger();
+        AtomicInteger closes = new AtomicInteger();
+        final class RunnableResource implements Runnable, AutoCloseable {
+            @Override
+            public void run() {
+                runs.incrementAndGet();
+            }
+
+            @Override
+            public void close() {
+                closes.incrementAndGet();
+            }
+        }
+        rcu.retire(new RunnableResource());
+        rcu.retire(() -> {
+            throw new java.io.IOException("close failed");
+        });
+        awaitCondition(() -> recorder.threads.size() == 1, "no callback thread");
+        awaitParkedOrWaiting(recorder.threads.get(0));
+        reader.leave();
+        rcu.barrier();
+
+        assertFalse(closedWhileHeld.get(), "closed inside a section that began before retire()");
+        assertTrue(closed.get());
+        assertEquals(0, runs.get(), "a retired resource that is also a Runnable is closed, not run");
+        assertEquals(1, closes.get());
+        assertEquals(1, recorder.failures.size());
+        assertMessage(recorder.failures.get(0), "close failed");
+    }
+
+    @Test
+    void barrierWaitsForCallbacksQueuedBeforeIt() throws InterruptedException {
+        Rcu rcu = new Rcu("barrier");
+        CountDownLatch callbackStarted = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicBoolean finished = new AtomicBoolean();
+        rcu.call(() -> {
+            callbackStarted.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            finished.set(true);
+        });
+        await(callbackStarted);
+        AtomicBoolean finishedWhenBarrierReturned = new AtomicBoolean();
+        Thread barrier = new Thread(() -> {
+            rcu.barrier();
+            finishedWhenBarrierReturned.set(finished.get());
+        }, "barrier");
+        barrier.start();
+        awaitParkedOrWaiting(barrier);
+        assertTrue(barrier.isAlive(), "barrier() returned while a callback queued before it was running");
+        release.countDown();
+        join(barrier);
+
+        assertTrue(finishedWhenBarrierReturned.get());
+    }
+
+    @Test
+    void barrierWithNothingQueuedReturnsWithoutAGracePeriod() {
+        Rcu rcu = new Rcu("idle-barrier");
+        long before = rcu.completedGracePeriods();
+        rcu.barrier();
+        assertEquals(before, rcu.completedGracePeriods());
+    }
+
+    @Test
+    void barrierFromACallbackOrInsideASectionThrows() {
+        Recorder recorder = new Recorder();
+        Rcu rcu = new Rcu("barrier-misuse", recorder.options());
+        rcu.call(rcu::barrier);
+        rcu.barrier();
+        assertEquals(1, recorder.failures.size());
+        assertTrue(recorder.failures.get(0) instanceof IllegalStateException);
+        assertMessage(recorder.failures.get(0), "barrier() called from a callback of RCU domain barrier-misuse");
+
+        rcu.readLock();
+        try {
+            IllegalStateException e = assertThrows(IllegalStateException.class, rcu::barrier);
+            assertMessage(e, "barrier() inside a read-side section of RCU domain barrier-misuse");
+        } finally {
+            rcu.readUnlock();
+        }
+    }
+
+    @Test
+    void polledCookiesCompleteAfterAFullGracePeriod() throws InterruptedException {
+        Rcu rcu = new Rcu("poll");
+        long cookie = rcu.getState();
+        assertFalse(rcu.poll(cookie), "no grace period has run since the cookie");
+        rcu.synchronize();
+        assertTrue(rcu.poll(cookie));
+        rcu.condSynchronize(cookie); // completed: returns at once
+        long before = rcu.completedGracePeriods();
+        rcu.condSynchronize(cookie);
+        assertEquals(before, rcu.completedGracePeriods(), "condSynchronize of a completed cookie waits for nothing");
+
+        RcuTesting.SectionHolder reader =
+                new RcuTesting.SectionHolder("reader", rcu::readLock, rcu::readUnlock, () -> { }).start();
+        long started = rcu.startPoll();
+        assertFalse(rcu.poll(started), "a reader that began before startPoll() still holds its section");
+        reader.leave();
+        awaitCondition(() -> rcu.poll(started), "startPoll() never got its grace period run");
+        assertTrue(rcu.startPoll() > started, "a later cookie asks for a later grace period");
+    }
+
+    @Test
+    void getStateStartsNoGracePeriod() {
+        Rcu rcu = new Rcu("get-state");
+        long cookie = rcu.getState();
+        assertEquals(cookie, rcu.getState(), "nothing ran in between: the same cookie");
+        assertFalse(rcu.poll(cookie));
+        assertEquals(0, rcu.completedGracePeriods());
+    }
+
+    @Test
+    void aFloodOfCallbacksMakesTheCallerWaitAtTheLimit() throws InterruptedException {
+        Recorder recorder = new Recorder();
+        Rcu rcu = new Rcu("flood", recorder.options().callbackLimit(4));
+        RcuTesting.SectionHolder reader =
+                new RcuTesting.SectionHolder("reader", rcu::readLock, rcu::readUnlock, () -> { }).start();
+        AtomicInteger queued = new AtomicInteger();
+        AtomicInteger ran = new AtomicInteger();
+        Thread caller = new Thread(() -> {
+            for (int i = 0; i < 6; i++) {
+                rcu.call(ran::incrementAndGet);
+                queued.incrementAndGet();
+            }
+        }, "caller");
+        caller.start();
+        awaitParkedOrWaiting(caller);
+        awaitCondition(() -> queued.get() == 4, "the caller stopped before the limit");
+        assertTrue(caller.isAlive());
+        assertEquals(4, queued.get(), "call() went past the limit while no grace period could end");
+        assertEquals(0, ran.get());
+
+        reader.leave();
+        join(caller);
+        rcu.barrier();
+
+        assertEquals(6, ran.get());
+        assertEquals(List.of(), recorder.failures);
+    }
+
+    @Test
+    void aCallerInsideItsSectionIsNeverMadeToWait() {
+        Rcu rcu = new Rcu("flood-reader", RcuDomain.options().callbackLimit(2));
+        AtomicInteger ran = new AtomicInteger();
+        rcu.readLock();
+        try {
+            for (int i = 0; i < 10; i++) {
+                rcu.call(ran::incrementAndGet); // waiting here would deadlock: the grace period waits for us
+            }
+        } finally {
+            rcu.readUnlock();
+        }
+        rcu.barrier();
+        assertEquals(10, ran.get());
+    }
+
+    @Test
+    void theCallbackThreadEndsWhenIdleAndANewOneStartsForLaterCallbacks() throws InterruptedException {
+        Recorder recorder = new Recorder();
+        Rcu rcu = new Rcu("keep-alive",
+                recorder.options().callbackThreadKeepAlive(1, TimeUnit.MILLISECONDS));
+        AtomicInteger ran = new AtomicInteger();
+        rcu.call(ran::incrementAndGet);
+        rcu.barrier();
+        awaitCondition(() -> recorder.threads.size() == 1, "no callback thread");
+        join(recorder.threads.get(0));
+
+        rcu.call(ran::incrementAndGet);
+        rcu.barrier();
+
+        assertEquals(2, ran.get());
+        assertEquals(2, recorder.threads.size());
+    }
+
+    @Test
+    void aThreadFactoryFailureIsReportedAndTheCallbackStaysQueued() {
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        AtomicInteger attempts = new AtomicInteger();
+        Rcu rcu = new Rcu("factory", RcuDomain.options().errorHandler((t, e) -> failures.add(e)).threadFactory(r -> {
+            if (attempts.incrementAndGet() == 1) {
+                throw new IllegalStateException("no threads today");
+            }
+            Thread t = new Thread(r, "callbacks");
+            t.setDaemon(true);
+            return t;
+        }));
+        AtomicInteger ran = new AtomicInteger();
+
+        rcu.call(ran::incrementAndGet);
+        assertEquals(1, failures.size());
+        assertMessage(failures.get(0), "could not start its callback thread");
+        assertEquals(1, rcu.pendingCallbacks());
+        rcu.call(ran::incrementAndGet);
+        rcu.barrier();
+
+        assertEquals(2, ran.get(), "the callback queued while no thread could start was not lost");
+    }
+
+    @Test
+    void misuseIsRejected() {
+        Rcu rcu = new Rcu("misuse");
+        assertThrows(NullPointerException.class, () -> rcu.call(null));
+        assertThrows(NullPointerException.class, () -> rcu.retire(null));
+        IllegalArgumentException limit = assertThrows(IllegalArgumentException.class,
+                () -> RcuDomain.options().callbackLimit(1));
+        assertMessage(limit, "callbackLimit must be >= 2, was 1");
+        IllegalArgumentException keepAlive = assertThrows(IllegalArgumentException.class,
+                () -> RcuDomain.options().callbackThreadKeepAlive(0, TimeUnit.SECONDS));
+        assertMessage(keepAlive, "callbackThreadKeepAlive must be > 0");
+        rcu.readLock();
+        try {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> rcu.condSynchronize(
+                    rcu.getState()));
+            assertMessage(e, "synchronize() inside a read-side section");
+        } finally {
+            rcu.readUnlock();
+        }
+        assertEquals("misuse", rcu.name());
+        assertTrue(rcu.toString().startsWith("Rcu[misuse, "), rcu.toString());
+    }
+}
