@@ -65,6 +65,11 @@ final class GracePeriodState {
     private List<GracePeriodRecord> stalled;
     volatile long gpSeq = 1L;
     volatile long completed = 1L;
+    /**
+     * Test-only: grace periods that wait for no reader, to show that the torture test detects a broken RCU.
+     * Package-private; nothing outside the tests of this package can set it.
+     */
+    volatile boolean brokenForTesting;
 
     GracePeriodState(String name, RcuDomain.Options options, boolean indexed) {
         this.name = name;
@@ -121,7 +126,9 @@ final class GracePeriodState {
             }
             scanFlags = 0;
             final long gracePeriod;
-            if (indexed) {
+            if (brokenForTesting) {
+                gracePeriod = advance();
+            } else if (indexed) {
                 awaitAll((gpSeq + 1) & 1, spinRounds); // stragglers on the index the flip activates
                 gracePeriod = advance();
                 awaitAll((gracePeriod - 1) & 1, spinRounds); // the index that was active
