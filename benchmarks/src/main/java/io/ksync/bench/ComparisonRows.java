@@ -10,6 +10,9 @@ import io.ksync.bench.lock.SeqLockBenchmark;
 import io.ksync.bench.lock.SpinLockBenchmark;
 import io.ksync.bench.percpu.PerCpuCounterBenchmark;
 import io.ksync.bench.percpu.PerCpuRwSemaphoreBenchmark;
+import io.ksync.bench.rcu.RcuHashMapBenchmark;
+import io.ksync.bench.rcu.RcuReadBenchmark;
+import io.ksync.bench.rcu.RcuWriterBenchmark;
 import io.ksync.bench.timer.TimerBenchmark;
 import io.ksync.bench.wait.CompletionBenchmark;
 import io.ksync.percpu.Cpus;
@@ -28,6 +31,7 @@ public final class ComparisonRows {
     private static final String ISSUE_3 = "issue 3";
     private static final String ISSUE_4 = "issue 4";
     private static final String ISSUE_5 = "issue 5";
+    private static final String ISSUE_6 = "issue 6";
 
     private ComparisonRows() {
     }
@@ -51,6 +55,9 @@ public final class ComparisonRows {
         elementFifos(rows);
         recordFifos(rows);
         timers(rows);
+        rcuReads(rows);
+        rcuHashMaps(rows);
+        rcuWriters(rows);
         return rows;
     }
 
@@ -299,6 +306,62 @@ public final class ComparisonRows {
         rows.add(new ComparisonRow("arm 1 ms ahead and poll, passive wheels, 1 thread", "TimerWheel (passive)",
                 BenchmarkRef.of(bench, "timerWheelScheduleFire"), "Agrona DeadlineTimerWheel",
                 BenchmarkRef.of(bench, "agronaScheduleFire"), null));
+    }
+
+    private static void rcuReads(List<ComparisonRow> rows) {
+        final Class<?> bench = RcuReadBenchmark.class;
+        for (int threads : new int[] {1, 2, 4}) {
+            final String scenario = "read section (2 fields of the current version), " + threads + " reader thread"
+                    + (threads == 1 ? "" : "s") + " + a writer replacing every ~20 us" + oversubscribed(threads + 1);
+            final BenchmarkRef registered = BenchmarkRef.of(bench, "rcuRegistered").threads(threads);
+            final BenchmarkRef readWrite = BenchmarkRef.of(bench, "reentrantReadWriteRead").threads(threads);
+            rows.add(new ComparisonRow(scenario, "Rcu.Reader lock+unlock", registered, "ReentrantReadWriteLock read",
+                    readWrite, threads == 2 ? Target.atLeast(5, ISSUE_6) : null));
+            rows.add(new ComparisonRow(scenario, "Rcu.Reader lock+unlock", registered, "StampedLock readLock",
+                    BenchmarkRef.of(bench, "stampedRead").threads(threads), null));
+            rows.add(new ComparisonRow(scenario, "Rcu.Reader lock+unlock", registered, "StampedLock optimistic read",
+                    BenchmarkRef.of(bench, "stampedOptimistic").threads(threads), null));
+            rows.add(new ComparisonRow(scenario, "Rcu readLock+readUnlock (thread-local)",
+                    BenchmarkRef.of(bench, "rcuThreadLocal").threads(threads), "ReentrantReadWriteLock read", readWrite,
+                    null));
+            rows.add(new ComparisonRow(scenario, "Srcu readLock+readUnlock",
+                    BenchmarkRef.of(bench, "srcu").threads(threads), "ReentrantReadWriteLock read", readWrite, null));
+            final BenchmarkRef plain = BenchmarkRef.of(bench, "unsynchronized").threads(threads);
+            rows.add(new ComparisonRow(scenario, "QsbrRcu read, quiescentState per 64 reads",
+                    BenchmarkRef.of(bench, "qsbr").threads(threads), "unsynchronised read", plain,
+                    Target.within(1.2, ISSUE_6)));
+            rows.add(new ComparisonRow(scenario, "QsbrRcu read + quiescentState each",
+                    BenchmarkRef.of(bench, "qsbrQuiescentEachRead").threads(threads), "unsynchronised read", plain,
+                    null));
+        }
+    }
+
+    private static void rcuHashMaps(List<ComparisonRow> rows) {
+        final Class<?> bench = RcuHashMapBenchmark.class;
+        for (int threads : new int[] {1, 2}) {
+            final String scenario = "get of a present key, 1024 Integer keys, no writer, " + threads + " thread"
+                    + (threads == 1 ? "" : "s");
+            final BenchmarkRef rcu = BenchmarkRef.of(bench, "rcuHashMapGet").param("size", "1024").threads(threads);
+            rows.add(new ComparisonRow(scenario, "RcuHashMap.get", rcu, "ConcurrentHashMap.get",
+                    BenchmarkRef.of(bench, "concurrentHashMapGet").param("size", "1024").threads(threads),
+                    Target.within(1.3, ISSUE_6)));
+            rows.add(new ComparisonRow(scenario, "RcuHashMap.get", rcu, "HashMap.get under ReentrantReadWriteLock",
+                    BenchmarkRef.of(bench, "hashMapUnderReadLock").param("size", "1024").threads(threads), null));
+        }
+    }
+
+    private static void rcuWriters(List<ComparisonRow> rows) {
+        final Class<?> bench = RcuWriterBenchmark.class;
+        final String gracePeriod = "grace period, 4 registered idle readers, 1 writer";
+        final BenchmarkRef stamped = BenchmarkRef.of(bench, "stampedWriteLock");
+        rows.add(new ComparisonRow(gracePeriod, "Rcu.synchronize", BenchmarkRef.of(bench, "synchronize"),
+                "StampedLock writeLock+unlockWrite (no reader)", stamped, null));
+        rows.add(new ComparisonRow(gracePeriod, "Rcu.synchronizeExpedited",
+                BenchmarkRef.of(bench, "synchronizeExpedited"), "StampedLock writeLock+unlockWrite (no reader)",
+                stamped, null));
+        rows.add(new ComparisonRow("deferred no-op callbacks, 1 caller, sustained (bounded queue of 2^18)",
+                "Rcu.call", BenchmarkRef.of(bench, "call"), "ThreadPoolExecutor.execute (1 thread)",
+                BenchmarkRef.of(bench, "executorExecute"), null));
     }
 
     /** Notes, in a scenario, that this many threads oversubscribe this machine's cores. */
