@@ -169,6 +169,12 @@ public final class QsbrRcu extends RcuDomain {
     }
 
     @Override
+    public boolean isReadSectionHeld() {
+        final Reader reader = local.get();
+        return reader != null && reader.isOnline();
+    }
+
+    @Override
     boolean inReadSection() {
         final Reader reader = local.get();
         return reader != null && reader.nesting > 0;

@@ -155,6 +155,11 @@ public final class Rcu extends RcuDomain {
     }
 
     @Override
+    public boolean isReadSectionHeld() {
+        return isReadLocked();
+    }
+
+    @Override
     boolean inReadSection() {
         return isReadLocked();
     }

@@ -194,6 +194,16 @@ public abstract sealed class RcuDomain permits Rcu, QsbrRcu, Srcu {
                 + completedGracePeriods() + " grace periods, " + pendingCallbacks() + " callbacks pending]";
     }
 
+    /**
+     * Whether the calling thread may dereference data protected by this domain now ({@code rcu_read_lock_held},
+     * {@code srcu_read_lock_held}): inside a read-side section for {@link Rcu} and {@link Srcu}, registered and
+     * online for {@link QsbrRcu}. For checks such as {@link RcuReference#dereferenceCheck(RcuDomain, boolean)}; it
+     * costs a thread-local look-up.
+     *
+     * @return whether the calling thread is a reader of this domain now
+     */
+    public abstract boolean isReadSectionHeld();
+
     // -------------------------------------------------------------------------------------------------------
     // The flavour's read side, as the writer-side operations need it
 

@@ -10,9 +10,9 @@ import java.lang.invoke.VarHandle;
  * <p>A writer fully builds a new version, then {@link #assign}s it (a release store: everything written to the
  * object before is visible to any reader that loads it); readers inside a read-side section of the domain load it
  * with {@link #dereference()} (an acquire load: the kernel's dependency-ordered load, which Java has no cheaper
- * form of). After replacing a version, the writer waits for a grace period ({@link Rcu#synchronize()}) before it
- * reclaims, closes or reuses the old one. Writers must be serialised among themselves (a lock, or one writer
- * thread), as in the kernel; {@link #exchange} makes one replacement atomic.
+ * form of). After replacing a version, the writer waits for a grace period ({@link RcuDomain#synchronize()})
+ * before it reclaims, closes or reuses the old one. Writers must be serialised among themselves (a lock, or one
+ * writer thread), as in the kernel; {@link #exchange} makes one replacement atomic.
  *
  * @param <T> the type of the protected object
  */
@@ -58,6 +58,25 @@ public final class RcuReference<T> {
     @SuppressWarnings("unchecked")
     public T dereference() {
         return (T) VALUE.getAcquire(this);
+    }
+
+    /**
+     * {@link #dereference()} that first checks the caller may ({@code rcu_dereference_check}): it must be a
+     * reader of {@code domain} now ({@link RcuDomain#isReadSectionHeld()}), or {@code condition} must say why it is
+     * safe anyway (typically: the caller holds the writers' lock). A debugging aid: it costs a thread-local look-up.
+     *
+     * @param domain    the domain whose readers may dereference this reference
+     * @param condition another reason the access is safe, such as {@code writerLock.isHeldByCurrentThread()}
+     * @return the current version, or null
+     * @throws IllegalStateException if the caller is not a reader of {@code domain} and {@code condition} is false
+     */
+    public T dereferenceCheck(RcuDomain domain, boolean condition) {
+        if (!condition && !domain.isReadSectionHeld()) {
+            throw new IllegalStateException("RcuReference dereferenced outside a read-side section of RCU domain "
+                    + domain.name() + " on thread " + Thread.currentThread().getName()
+                    + ": take the domain's read lock, or hold the lock that serialises its writers");
+        }
+        return dereference();
     }
 
     /**

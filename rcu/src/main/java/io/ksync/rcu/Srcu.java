@@ -121,6 +121,11 @@ public final class Srcu extends RcuDomain {
     }
 
     @Override
+    public boolean isReadSectionHeld() {
+        return isReadLocked();
+    }
+
+    @Override
     boolean inReadSection() {
         return isReadLocked();
     }

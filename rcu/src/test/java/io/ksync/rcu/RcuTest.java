@@ -396,6 +396,33 @@ class RcuTest {
     }
 
     @Test
+    void dereferenceCheckRefusesReadersOutsideTheirSection() {
+        Rcu rcu = new Rcu("check");
+        QsbrRcu qsbr = new QsbrRcu("check-qsbr");
+        Srcu srcu = new Srcu("check-srcu");
+        RcuReference<String> ref = new RcuReference<>("v");
+        for (RcuDomain domain : new RcuDomain[] {rcu, qsbr, srcu}) {
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> ref.dereferenceCheck(domain, false));
+            assertMessage(e, "RcuReference dereferenced outside a read-side section of RCU domain " + domain.name());
+            assertEquals("v", ref.dereferenceCheck(domain, true), "the caller's own reason is enough");
+            assertFalse(domain.isReadSectionHeld());
+        }
+        rcu.readLock();
+        assertTrue(rcu.isReadSectionHeld());
+        assertEquals("v", ref.dereferenceCheck(rcu, false));
+        rcu.readUnlock();
+        int idx = srcu.readLock();
+        assertEquals("v", ref.dereferenceCheck(srcu, false));
+        srcu.readUnlock(idx);
+        QsbrRcu.Reader reader = qsbr.register();
+        assertEquals("v", ref.dereferenceCheck(qsbr, false), "an online QSBR thread is always a reader");
+        reader.offline();
+        assertThrows(IllegalStateException.class, () -> ref.dereferenceCheck(qsbr, false));
+        qsbr.unregister();
+    }
+
+    @Test
     void theSharedDomainIsOne() {
         assertSame(Rcu.shared(), Rcu.shared());
         Rcu.shared().readLock();
