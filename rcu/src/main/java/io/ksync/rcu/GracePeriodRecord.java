@@ -30,6 +30,11 @@ abstract class GracePeriodRecord extends RecordPadBefore {
 
     /** The record's section state for a stall report, such as {@code "nesting 2"}. */
     abstract String sectionState();
+
+    /** What the reader's code should do so that it never stalls grace periods, for reports. */
+    String exitAdvice() {
+        return "every read-side lock needs its unlock in a finally";
+    }
 }
 
 /** Padding before a record's fields: the owner writes them, grace periods read them. */

@@ -7,6 +7,7 @@ import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -20,15 +21,16 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Counters: {@code gpSeq}, the number of the latest grace period begun (starts at 1), and {@code completed},
  * the latest one ended. Both grow by one per grace period, under {@code gpMutex}; readers and pollers read them.
  *
- * <p>A grace period (synchronize): the caller fences, reads {@code gpSeq = g} and takes the mutex; if
- * {@code completed > g} by then, a grace period that began after its read (its increment is coherence-after the
- * read) has ended, and with the caller's fence before its read and that grace period's fence after its increment,
- * its scan covered everything the caller unpublished: the caller shares it and returns. Otherwise it runs one:
+ * <p>A grace period (synchronize): the caller fences, reads the count of grace periods begun, {@code g} (gpSeq,
+ * or startedSeq for SRCU), and takes the mutex; if {@code completed > g} by then, a grace period that began after
+ * its read (its increment is coherence-after the read) has ended, and with the caller's fence before its read and
+ * that grace period's fence after its increment, its scans covered everything the caller unpublished: the caller
+ * shares it and returns. Polled cookies are the same {@code g + 1}. Otherwise it runs one:
  * epoch flavours (Rcu, QsbrRcu) increment {@code gpSeq} to {@code n}, fence (smp_mb() after the increment: a
  * volatile read-modify-write is not a full fence for later opaque loads everywhere), and wait until no record
- * holds up {@code n}; SRCU first waits for the counter index the flip is about to activate (readers that loaded
- * the index before the previous flip and incremented after it), then increments, fences and waits for the index
- * that was active. Then an acquire fence (the readers' sections, seen ended through opaque loads, before our
+ * holds up {@code n}; SRCU increments startedSeq and fences, waits for the counter index the flip is about to
+ * activate (readers that loaded the index before the previous flip and incremented after it), then flips
+ * (increments gpSeq), fences and waits for the index that was active. Then an acquire fence (the readers' sections, seen ended through opaque loads, before our
  * return) and {@code completed = n} (volatile).
  *
  * <p>Waiting for a record: spin (expedited: longer), yield, then park for growing times up to 1 ms (the read side
@@ -48,22 +50,22 @@ final class GracePeriodState {
     private static final long MAX_PARK_NANOS = 1_000_000L;
 
     private static final int DEAD = 1;
-    private static final int STALLED = 2;
-    private static final int INTERRUPTED = 4;
+    private static final int INTERRUPTED = 2;
 
     final String name;
     private final Thread.UncaughtExceptionHandler errorHandler;
     /** SRCU: records are held up by a counter index, and a grace period waits for both indices. */
     private final boolean indexed;
+    /** How long a grace period waits for one live reader before it reports a stall (and goes on waiting). */
+    final long stallTimeoutNanos;
     private final Mutex gpMutex = new Mutex();
     final List<GracePeriodRecord> readers = new CopyOnWriteArrayList<>();
     final RcuCallbacks callbacks;
     /** Registry size after the last pruning; a heuristic, so a racy update only moves the next pruning. */
     private int prunedAtSize = 1;
-    /** Scan results, under gpMutex. */
-    private int scanFlags;
-    private List<GracePeriodRecord> stalled;
     volatile long gpSeq = 1L;
+    /** SRCU: the latest grace period begun (before its flip); equal to gpSeq outside grace periods. */
+    volatile long startedSeq = 1L;
     volatile long completed = 1L;
     /**
      * Test-only: grace periods that wait for no reader, to show that the torture test detects a broken RCU.
@@ -75,6 +77,7 @@ final class GracePeriodState {
         this.name = name;
         this.errorHandler = options.errorHandler;
         this.indexed = indexed;
+        this.stallTimeoutNanos = options.stallTimeoutNanos;
         this.callbacks = new RcuCallbacks(this, options);
     }
 
@@ -101,10 +104,16 @@ final class GracePeriodState {
                 + " on thread " + thread.getName());
     }
 
-    /** A cookie for {@link #isCompleted(long)}: the first grace period that begins after this call. */
+    /**
+     * A cookie for {@link #isCompleted(long)}: the number of the first grace period that begins after this call.
+     * A grace period begins with the increment of {@code startedSeq} under the mutex (for epoch flavours that is
+     * gpSeq's increment; SRCU's grace period begins before its flip, with its first scan, so it counts starts
+     * apart from flips: else a caller that read gpSeq during a first scan would share a grace period whose scan
+     * ran before its call, the reason classic SRCU waited for two counter advances).
+     */
     long cookie() {
-        VarHandle.fullFence(); // the caller's unpublishing before its look at gpSeq, as in synchronize()
-        return gpSeq + 1;
+        VarHandle.fullFence(); // the caller's unpublishing before its look at the counter, as in synchronize()
+        return (indexed ? startedSeq : gpSeq) + 1;
     }
 
     boolean isCompleted(long cookie) {
@@ -118,39 +127,43 @@ final class GracePeriodState {
      */
     void synchronize(int spinRounds) {
         final long cookie = cookie();
-        List<GracePeriodRecord> stalledNow = null;
+        final Scan scan;
         gpMutex.lock();
         try {
             if (completed >= cookie) {
                 return; // a grace period that began after we entered has ended
             }
-            scanFlags = 0;
+            scan = new Scan(spinRounds);
             final long gracePeriod;
-            if (brokenForTesting) {
-                gracePeriod = advance();
-            } else if (indexed) {
-                awaitAll((gpSeq + 1) & 1, spinRounds); // stragglers on the index the flip activates
-                gracePeriod = advance();
-                awaitAll((gracePeriod - 1) & 1, spinRounds); // the index that was active
+            if (indexed) {
+                gracePeriod = (long) STARTED_SEQ.getAndAdd(this, 1L) + 1;
+                VarHandle.fullFence(); // started before the first scan's loads
+                if (!brokenForTesting) {
+                    awaitAll((gpSeq + 1) & 1, scan); // stragglers on the index the flip activates
+                }
+                advance(); // the flip: gpSeq = gracePeriod (both count grace periods, under the mutex)
+                if (!brokenForTesting) {
+                    awaitAll((gracePeriod - 1) & 1, scan); // the index that was active
+                }
             } else {
                 gracePeriod = advance();
-                awaitAll(gracePeriod, spinRounds);
+                if (!brokenForTesting) {
+                    awaitAll(gracePeriod, scan);
+                }
             }
-            if ((scanFlags & DEAD) != 0) {
+            if ((scan.flags & DEAD) != 0) {
                 pruneDeadReaders();
             }
             VarHandle.acquireFence(); // the readers' sections (their loads) before our return
             COMPLETED.setVolatile(this, gracePeriod);
-            stalledNow = stalled;
-            stalled = null;
         } finally {
             gpMutex.unlock();
-            if ((scanFlags & INTERRUPTED) != 0) {
-                Thread.currentThread().interrupt();
-            }
         }
-        if (stalledNow != null) {
-            stalledNow.forEach(this::reportStall); // outside the mutex: the handler may use the domain
+        if ((scan.flags & INTERRUPTED) != 0) {
+            Thread.currentThread().interrupt(); // our own interrupt, cleared to park
+        }
+        if (scan.abandoned != null) {
+            scan.abandoned.forEach(this::reportAbandoned); // outside the mutex: the handler may use the domain
         }
     }
 
@@ -160,55 +173,105 @@ final class GracePeriodState {
         return gracePeriod;
     }
 
-    private void awaitAll(long target, int spinRounds) {
-        for (GracePeriodRecord record : readers) {
-            awaitRecord(record, target, spinRounds);
+    /** One grace period's scan: its caller's settings and what it found. */
+    private static final class Scan {
+        final int spinRounds;
+        final Thread caller = Thread.currentThread();
+        int flags;
+        /** Records whose section was treated as ended (dead owner, or the scanning thread itself). */
+        List<GracePeriodRecord> abandoned;
+
+        Scan(int spinRounds) {
+            this.spinRounds = spinRounds;
+        }
+
+        void abandon(GracePeriodRecord record) {
+            record.abandon();
+            if (abandoned == null) {
+                abandoned = new ArrayList<>(1);
+            }
+            abandoned.add(record);
         }
     }
 
-    /** Waits until the record no longer holds up {@code target}; records DEAD, STALLED, INTERRUPTED. */
-    private void awaitRecord(GracePeriodRecord record, long target, int spinRounds) {
-        long parkNanos = 1_000L;
-        for (int round = 0; ; round++) {
-            if (!record.holdsUp(target)) {
-                if (round == 0 && !record.owner.isAlive() && !record.holdsUpAnything()) {
-                    scanFlags |= DEAD; // a dead thread outside any section: prune its record
-                }
-                return;
+    private void awaitAll(long target, Scan scan) {
+        for (GracePeriodRecord record : readers) {
+            awaitRecord(record, target, scan);
+        }
+    }
+
+    /** Waits until the record no longer holds up {@code target}; notes DEAD and INTERRUPTED in the scan. */
+    private void awaitRecord(GracePeriodRecord record, long target, Scan scan) {
+        if (!record.holdsUp(target)) {
+            if (!record.owner.isAlive() && !record.holdsUpAnything()) {
+                scan.flags |= DEAD; // a dead thread outside any section: prune its record
             }
-            if (round < spinRounds) {
+            return;
+        }
+        if (record.owner == scan.caller) {
+            // the scanning thread holds up its own grace period: a callback that left its section open (callers
+            // outside callbacks are refused before they get here); waiting would never end
+            scan.abandon(record);
+            return;
+        }
+        long parkNanos = 1_000L;
+        long waitingSince = 0;
+        boolean warned = false;
+        for (int round = 1; record.holdsUp(target); round++) {
+            if (round < scan.spinRounds) {
                 Thread.onSpinWait();
                 continue;
             }
             if (!record.owner.isAlive()) {
                 // JLS 17.4.4: the thread's last actions happen-before isAlive() returning false; look again
-                scanFlags |= DEAD;
+                scan.flags |= DEAD;
                 if (record.holdsUp(target)) {
-                    record.abandon();
-                    if (stalled == null) {
-                        stalled = new ArrayList<>(1);
-                    }
-                    stalled.add(record);
+                    scan.abandon(record);
                 }
                 return;
             }
-            if (round < spinRounds + YIELD_ROUNDS) {
+            if (round < scan.spinRounds + YIELD_ROUNDS) {
                 Thread.yield();
-            } else {
-                if (Thread.interrupted()) {
-                    scanFlags |= INTERRUPTED; // park would return at once: a busy loop
-                }
-                LockSupport.parkNanos(this, parkNanos);
-                parkNanos = Math.min(parkNanos * 2, MAX_PARK_NANOS);
+                continue;
             }
+            if (Thread.interrupted()) {
+                scan.flags |= INTERRUPTED; // park would return at once: a busy loop
+            }
+            final long now = System.nanoTime();
+            if (waitingSince == 0) {
+                waitingSince = now;
+            } else if (!warned && now - waitingSince >= stallTimeoutNanos) {
+                warned = true; // once per record and grace period; the wait goes on
+                reportLiveStall(record, now - waitingSince);
+            }
+            LockSupport.parkNanos(this, parkNanos);
+            parkNanos = Math.min(parkNanos * 2, MAX_PARK_NANOS);
         }
     }
 
-    private void reportStall(GracePeriodRecord record) {
-        // a terminated thread has dropped its own handler: the grace period's caller reports it
-        report(record.owner, new IllegalStateException("thread " + record.owner.getName()
-                + " died inside a read-side section of RCU domain " + name + " (" + record.sectionState()
-                + "): its section is treated as ended; every read-side lock needs its unlock in a finally"));
+    private void reportAbandoned(GracePeriodRecord record) {
+        if (record.owner.isAlive()) {
+            report(record.owner, new IllegalStateException("thread " + record.owner.getName()
+                    + " ran a grace period of RCU domain " + name + " while inside one of its read-side sections ("
+                    + record.sectionState() + "), from a callback that did not end its section: the section is "
+                    + "treated as ended; " + record.exitAdvice()));
+        } else {
+            // a terminated thread has dropped its own handler: the grace period's caller reports it
+            report(record.owner, new IllegalStateException("thread " + record.owner.getName()
+                    + " died inside a read-side section of RCU domain " + name + " (" + record.sectionState()
+                    + "): its section is treated as ended; " + record.exitAdvice()));
+        }
+    }
+
+    /** The RCU CPU stall warning: a live reader has held up a grace period for the stall timeout. */
+    private void reportLiveStall(GracePeriodRecord record, long waitedNanos) {
+        final IllegalStateException stall = new IllegalStateException("RCU domain " + name + ": a grace period has"
+                + " waited " + TimeUnit.NANOSECONDS.toMillis(waitedNanos) + " ms for thread " + record.owner.getName()
+                + " (" + record.sectionState() + "); it goes on waiting. A read-side section that does not end (a "
+                + "missing unlock, a QSBR thread that neither reports quiescent states nor goes offline) stalls every "
+                + "grace period and callback of the domain. The stack trace is the reader's.");
+        stall.setStackTrace(record.owner.getStackTrace());
+        report(record.owner, stall);
     }
 
     /**
@@ -226,12 +289,14 @@ final class GracePeriodState {
     }
 
     private static final VarHandle GP_SEQ;
+    private static final VarHandle STARTED_SEQ;
     private static final VarHandle COMPLETED;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             GP_SEQ = lookup.findVarHandle(GracePeriodState.class, "gpSeq", long.class);
+            STARTED_SEQ = lookup.findVarHandle(GracePeriodState.class, "startedSeq", long.class);
             COMPLETED = lookup.findVarHandle(GracePeriodState.class, "completed", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);

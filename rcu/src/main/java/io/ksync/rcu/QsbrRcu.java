@@ -59,11 +59,17 @@ public final class QsbrRcu extends RcuDomain {
      *
      *   quiescentState: gp = gpSeq (volatile load); if ctr == gp return (no grace period began since our last
      *                   report: nobody waits for us); else store ctr = gp (release: the reads before it come
-     *                   before the report), fullFence (smp_mb(): the report before the reads after it; the
-     *                   store-buffering argument of Rcu's read side)
+     *                   before the report)
      *   offline:        store ctr = 0 (release)
      *   online:         store ctr = gpSeq (release); fullFence
-     * So a read costs nothing, and a quiescent state costs one load when no grace period is running.
+     * A quiescent state needs no fence after its store (liburcu has one for its futex wake-up, which this has not):
+     * the thread was online, so its old ctr already holds up every grace period above it, whenever the new store
+     * becomes visible. A grace period n stops waiting only on seeing ctr >= n, which the thread stored after loading
+     * gpSeq >= n; that load is an acquire of n's increment, which came after the writer's unpublishing: the reads
+     * after the report see it. Going online is different: from ctr = 0 a scan may pass the thread before its store
+     * is visible, so the store must be visible before its reads (fullFence: Rcu's store-buffering argument).
+     * So a read costs nothing, and a quiescent state one load and a compare when no grace period began since the
+     * last, and a plain store when one did.
      */
 
     private final ThreadLocal<Reader> local = new ThreadLocal<>();
@@ -214,7 +220,8 @@ public final class QsbrRcu extends RcuDomain {
          */
         public void quiescentState() {
             checkOwner("quiescentState()");
-            final long gracePeriod = domain.gpSeq;
+            checkNoSection("quiescentState()");
+            final long gracePeriod = domain.gpSeq; // volatile load: acquire
             final long ctr = (long) CTR.get(this); // our own field: a plain load
             if (ctr == gracePeriod) {
                 return; // no grace period began since our last report
@@ -223,9 +230,7 @@ public final class QsbrRcu extends RcuDomain {
                 throw new IllegalStateException("quiescentState() while offline in QSBR domain " + domain.name
                         + ": call online() first");
             }
-            checkNoSection("quiescentState()");
             CTR.setRelease(this, gracePeriod); // release: the reads before the report come before it
-            VarHandle.fullFence();             // smp_mb(): the report before the reads after it
         }
 
         /**
@@ -332,6 +337,11 @@ public final class QsbrRcu extends RcuDomain {
         @Override
         String sectionState() {
             return "online, readLock nesting " + nesting;
+        }
+
+        @Override
+        String exitAdvice() {
+            return "a registered thread goes offline() or unregister()s before it blocks for long or ends";
         }
 
         @Override

@@ -145,6 +145,27 @@ public final class Rcu extends RcuDomain {
     }
 
     /**
+     * Drops the calling thread's reader record ({@code rcu_unregister_thread}), for a pooled thread that is done
+     * with this domain; its {@link Reader} can no longer be used, and a later section registers it again. Records
+     * of threads that end are dropped without this. Does nothing if the thread is not registered.
+     *
+     * @throws IllegalStateException if the thread is inside a read-side section of this domain
+     */
+    public void unregister() {
+        final Reader reader = local.get();
+        if (reader == null) {
+            return;
+        }
+        if (reader.nesting > 0) {
+            throw new IllegalStateException("unregister() inside a read-side section of RCU domain " + state.name
+                    + " (nesting " + reader.nesting + "): call it after readUnlock()");
+        }
+        reader.retired = true;
+        state.unregister(reader);
+        local.remove();
+    }
+
+    /**
      * Whether the calling thread is inside a read-side section of this domain ({@code rcu_read_lock_held}).
      *
      * @return whether the nesting depth is above zero
@@ -181,7 +202,7 @@ public final class Rcu extends RcuDomain {
          * @throws IllegalStateException if called from a thread other than the reader's owner
          */
         public void lock() {
-            if (Thread.currentThread() != owner) {
+            if (Thread.currentThread() != owner || retired) {
                 throw notOwner("lock()");
             }
             if (nesting++ == 0) {
@@ -234,6 +255,10 @@ public final class Rcu extends RcuDomain {
         }
 
         private IllegalStateException notOwner(String method) {
+            if (retired && Thread.currentThread() == owner) {
+                return new IllegalStateException("Rcu.Reader." + method + " on a reader unregistered from RCU domain "
+                        + domain.name + ": get a new one from Rcu.reader()");
+            }
             return new IllegalStateException("Rcu.Reader." + method + " called from thread "
                     + Thread.currentThread().getName() + ", but the reader belongs to " + owner.getName()
                     + ": each thread gets its own from Rcu.reader()");
@@ -260,6 +285,8 @@ public final class Rcu extends RcuDomain {
 abstract class ReaderFields extends GracePeriodRecord {
     /** Section depth; only the owner reads and writes it. */
     int nesting;
+    /** Set by Rcu.unregister(); only the owner reads and writes it. */
+    boolean retired;
     /** gpSeq when the outermost section began, 0 outside sections; written by the owner, read by grace periods. */
     volatile long snapshot;
     byte q000, q001, q002, q003, q004, q005, q006, q007, q008, q009, q010, q011, q012, q013, q014, q015;

@@ -6,7 +6,9 @@ import org.jctools.queues.atomic.MpscUnboundedAtomicArrayQueue;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -39,14 +41,21 @@ import java.util.concurrent.locks.LockSupport;
  * pass the check together may overshoot the limit by their number.
  *
  * <p>Thread life: started on first use; after {@code keepAlive} idle it stores {@code NONE}, looks at the queue
- * again and leaves unless it finds work and wins the CAS back to {@code RUNNING}. A caller enqueues, then reads
- * the state: both sides write then read volatile variables (store-buffering), so either the thread sees the work
- * or the caller sees {@code NONE} and starts a new thread. The {@code sleeping} flag and its unpark work the same
- * way.
+ * again and leaves unless it finds work and wins the CAS back to {@code RUNNING}. A caller enqueues (a CAS on the
+ * producer index), then reads the state: both sides write then read volatile variables (store-buffering), so
+ * either the thread sees the work or the caller sees {@code NONE} and starts a new thread. The {@code sleeping}
+ * flag and its unpark work the same way. The thread looks with {@code peek()}: when an offer links a new chunk,
+ * its CAS leaves the producer index odd until a later (lazy) store, and {@code isEmpty()} reads an odd index as
+ * empty, while {@code peek()} sees the index moved and waits for the element. The thread clears its interrupt
+ * status before parking (an interrupt would make every park return at once) and marks itself in a thread-local,
+ * so that no callback thread of any domain is made to wait for callbacks.
  */
 final class RcuCallbacks {
 
     private static final int CHUNK = 1024;
+    private static final long THROTTLE_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    /** Set on callback threads: the RcuCallbacks they run. */
+    private static final ThreadLocal<RcuCallbacks> RUNNING_CALLBACKS = new ThreadLocal<>();
     private static final int MAX_BATCH = 16 * 1024;
     private static final int NONE = 0;
     private static final int RUNNING = 1;
@@ -69,8 +78,10 @@ final class RcuCallbacks {
         this.limit = options.callbackLimit;
         this.keepAliveNanos = options.keepAliveNanos;
         this.threadFactory = options.threadFactory != null ? options.threadFactory : r -> {
-            final Thread t = new Thread(r, "rcu-callbacks/" + state.name);
+            // no inherited thread-locals (a caller's MDC or tracing context), the system's group, normal priority
+            final Thread t = new Thread(null, r, "rcu-callbacks/" + state.name, 0, false);
             t.setDaemon(true);
+            t.setPriority(Thread.NORM_PRIORITY);
             return t;
         };
     }
@@ -86,10 +97,27 @@ final class RcuCallbacks {
         return pending() >= limit;
     }
 
-    /** Sleeps until the pending count is below the limit (uninterruptibly; the interrupt status is kept). */
+    /**
+     * Sleeps until the pending count is below the limit (uninterruptibly; the interrupt status is kept), for at
+     * most the stall timeout: then reports and returns, so a caller that holds something the domain's readers
+     * wait for is slowed down, not deadlocked.
+     */
     void awaitBelowLimit() {
-        wake();
-        throttle.waitEvent(() -> pending() < limit);
+        final long deadline = System.nanoTime() + state.stallTimeoutNanos;
+        final BooleanSupplier belowLimit = () -> pending() < limit;
+        while (!belowLimit.getAsBoolean()) {
+            wake(); // again each time: a thread factory that failed once is retried
+            final long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                state.report(Thread.currentThread(), new IllegalStateException("a call() to RCU domain " + state.name
+                        + " waited " + TimeUnit.NANOSECONDS.toMillis(state.stallTimeoutNanos) + " ms for its "
+                        + pending() + " pending callbacks to drain below the limit of " + limit + " and goes on over"
+                        + " the limit: are grace periods stalled by a reader, or does the caller hold something a"
+                        + " reader waits for?"));
+                return;
+            }
+            throttle.waitEventTimeout(belowLimit, Math.min(left, THROTTLE_SLICE_NANOS), TimeUnit.NANOSECONDS);
+        }
     }
 
     long pending() {
@@ -105,19 +133,28 @@ final class RcuCallbacks {
         return Thread.currentThread() == thread;
     }
 
+    /** Whether the calling thread is the callback thread of any domain (which must never wait for callbacks). */
+    static boolean isAnyCallbackThread() {
+        return RUNNING_CALLBACKS.get() != null;
+    }
+
     /** Makes the callback thread run grace periods until {@code cookie} has completed. */
     void requestGracePeriod(long cookie) {
         long requested;
         while ((requested = requestedGracePeriod) < cookie) {
             if (REQUESTED.compareAndSet(this, requested, cookie)) {
-                wake();
-                return;
+                break;
             }
         }
+        wake(); // also when another request covered ours: its wake-up may have failed to start the thread
     }
 
+    /**
+     * For the callback thread only. peek(), not isEmpty(): while a producer links a new chunk the producer index
+     * is odd, which isEmpty() reads as empty; peek() waits for the element (see the class notes on waking).
+     */
     private boolean hasWork() {
-        return !queue.isEmpty() || requestedGracePeriod > state.completed;
+        return queue.peek() != null || requestedGracePeriod > state.completed;
     }
 
     private void wake() {
@@ -151,6 +188,7 @@ final class RcuCallbacks {
     }
 
     private void runCallbacks() {
+        RUNNING_CALLBACKS.set(this);
         Object[] batch = new Object[64];
         for (;;) {
             int n = 0;
@@ -162,7 +200,7 @@ final class RcuCallbacks {
                     batch = Arrays.copyOf(batch, n * 2);
                 }
                 IN_FLIGHT.setRelease(this, n + 1L); // counted before it leaves the queue (see the notes)
-                final Object callback = queue.relaxedPoll();
+                final Object callback = queue.poll(); // waits out a producer between its index and its element
                 if (callback == null) {
                     IN_FLIGHT.setRelease(this, (long) n);
                     break;
@@ -170,17 +208,7 @@ final class RcuCallbacks {
                 batch[n++] = callback;
             }
             if (n > 0) {
-                final boolean expedite = pending() >= limit / 2 || throttle.hasSleepers();
-                state.synchronize(expedite ? GracePeriodState.EXPEDITED_SPIN_ROUNDS : GracePeriodState.SPIN_ROUNDS);
-                for (int i = 0; i < n; i++) {
-                    final Object callback = batch[i];
-                    batch[i] = null;
-                    invoke(callback);
-                }
-                IN_FLIGHT.setVolatile(this, 0L);
-                if (throttle.hasSleepers()) {
-                    throttle.wakeUpAll();
-                }
+                runBatch(batch, n);
             } else if (requestedGracePeriod > state.completed) {
                 state.synchronize(GracePeriodState.SPIN_ROUNDS);
             } else if (!idle()) {
@@ -189,21 +217,50 @@ final class RcuCallbacks {
         }
     }
 
+    /** One grace period, then the batch in order; a failure outside the callbacks puts the rest back. */
+    private void runBatch(Object[] batch, int n) {
+        int done = 0;
+        try {
+            final boolean expedite = pending() >= limit / 2 || throttle.hasSleepers();
+            state.synchronize(expedite ? GracePeriodState.EXPEDITED_SPIN_ROUNDS : GracePeriodState.SPIN_ROUNDS);
+            for (; done < n; done++) {
+                final Object callback = batch[done];
+                batch[done] = null;
+                invoke(callback);
+            }
+        } catch (Throwable failure) { // an Error in the grace period itself (an OutOfMemoryError, say)
+            state.report(Thread.currentThread(), failure);
+            for (int i = done; i < n; i++) {
+                queue.offer(batch[i]); // not lost: run after a later grace period (after newer ones, this once)
+                batch[i] = null;
+            }
+        }
+        IN_FLIGHT.setVolatile(this, 0L);
+        if (throttle.hasSleepers()) {
+            throttle.wakeUpAll();
+        }
+    }
+
     /**
      * Sleeps until there is work; returns false when the thread should end (idle for keepAlive and nobody
      * brought work before it gave up the RUNNING state).
      */
     private boolean idle() {
-        SLEEPING.setVolatile(this, true);
-        if (hasWork()) {
+        final long deadline = System.nanoTime() + keepAliveNanos;
+        for (;;) {
+            SLEEPING.setVolatile(this, true);
+            if (hasWork()) {
+                SLEEPING.setVolatile(this, false);
+                return true;
+            }
+            Thread.interrupted(); // an interrupt (a callback restoring one, say) would make park return at once
+            final long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                SLEEPING.setVolatile(this, false);
+                break;
+            }
+            LockSupport.parkNanos(this, left);
             SLEEPING.setVolatile(this, false);
-            return true;
-        }
-        final long start = System.nanoTime();
-        LockSupport.parkNanos(this, keepAliveNanos);
-        SLEEPING.setVolatile(this, false);
-        if (hasWork() || System.nanoTime() - start < keepAliveNanos) {
-            return true; // woken for work, or early (spuriously, or interrupted by someone)
         }
         THREAD_STATE.setVolatile(this, NONE);
         return hasWork() && THREAD_STATE.compareAndSet(this, NONE, RUNNING);

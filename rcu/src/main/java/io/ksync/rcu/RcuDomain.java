@@ -26,10 +26,17 @@ import java.util.concurrent.TimeUnit;
  *   The thread is started on first use and ends after a while without work.</li>
  *   <li>Bounded memory: when the callbacks queued and not yet run reach half the domain's
  *   {@linkplain Options#callbackLimit(long) limit}, grace periods are expedited; at the limit, {@code call}
- *   and {@code retire} make the caller wait until the count is below it. A caller that cannot wait without
- *   deadlocking (inside a read-side section of the domain, or a callback itself) is never made to wait; it may
- *   exceed the limit. {@code call} never waits for a grace period (folly's retire-inside-a-reader deadlock
- *   cannot happen) and reclamation never depends on anybody flushing (crossbeam's unbounded garbage).</li>
+ *   and {@code retire} make the caller wait until the count is below it, for at most the
+ *   {@linkplain Options#stallTimeout(long, TimeUnit) stall timeout} (then it reports and goes on: a caller that
+ *   holds a lock a reader waits for is slowed, never deadlocked). A caller that cannot wait without deadlocking (a
+ *   reader of the domain, an online QSBR thread, or the callback thread of any domain) is never made to wait; it
+ *   may exceed the limit. {@code call} never waits for a grace period as such (folly's retire-inside-a-reader
+ *   deadlock cannot happen) and reclamation never depends on anybody flushing (crossbeam's unbounded
+ *   garbage).</li>
+ *   <li>Stalls: a grace period that waits longer than the stall timeout for one live reader reports it (the
+ *   kernel's RCU CPU stall warning) with the reader's stack trace, and goes on waiting. A callback that leaves a
+ *   read-side section of its own domain open is reported and its section treated as ended, instead of stalling
+ *   the callback thread for ever.</li>
  *   <li>{@link #barrier()} returns after every callback queued before it has run.</li>
  * </ul>
  */
@@ -240,15 +247,15 @@ public abstract sealed class RcuDomain permits Rcu, QsbrRcu, Srcu {
         }
     }
 
+    /**
+     * Back-pressure: at the limit, a caller that can wait without deadlocking waits (for at most the stall
+     * timeout). Never: a reader of this domain (its grace periods wait for it; for QSBR, an online thread, which
+     * liburcu never blocks in call_rcu), or a callback thread of any domain (callbacks wait for it).
+     */
     private void throttle() {
         final RcuCallbacks callbacks = state.callbacks;
-        if (callbacks.overLimit() && !callbacks.isCallbackThread() && !inReadSection()) {
-            final Object blocking = enterBlocking();
-            try {
-                callbacks.awaitBelowLimit();
-            } finally {
-                exitBlocking(blocking);
-            }
+        if (callbacks.overLimit() && !RcuCallbacks.isAnyCallbackThread() && !isReadSectionHeld()) {
+            callbacks.awaitBelowLimit();
         }
     }
 
@@ -256,12 +263,15 @@ public abstract sealed class RcuDomain permits Rcu, QsbrRcu, Srcu {
     public static final class Options {
         /** The default bound on callbacks queued and not yet run. */
         public static final long DEFAULT_CALLBACK_LIMIT = 1L << 18;
+        /** The default stall timeout. */
+        public static final long DEFAULT_STALL_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
         /** The default time the callback thread stays alive without work. */
         public static final long DEFAULT_KEEP_ALIVE_NANOS = TimeUnit.SECONDS.toNanos(5);
 
         Thread.UncaughtExceptionHandler errorHandler;
         long callbackLimit = DEFAULT_CALLBACK_LIMIT;
         long keepAliveNanos = DEFAULT_KEEP_ALIVE_NANOS;
+        long stallTimeoutNanos = DEFAULT_STALL_TIMEOUT_NANOS;
         ThreadFactory threadFactory;
 
         Options() {
@@ -313,6 +323,25 @@ public abstract sealed class RcuDomain permits Rcu, QsbrRcu, Srcu {
         }
 
         /**
+         * How long a grace period waits for one live reader before it reports a stall ({@code rcu_cpu_stall_timeout},
+         * default 10 s): an {@link IllegalStateException} carrying the reader's stack trace, to the error handler,
+         * once per reader and grace period; the wait goes on. Also the longest a {@code call()} waits at the
+         * callback limit before it reports and goes on over the limit.
+         *
+         * @param time {@code > 0}
+         * @param unit its unit
+         * @return these options
+         * @throws IllegalArgumentException if not positive
+         */
+        public Options stallTimeout(long time, TimeUnit unit) {
+            if (time <= 0) {
+                throw new IllegalArgumentException("stallTimeout must be > 0, was " + time + " " + unit);
+            }
+            this.stallTimeoutNanos = unit.toNanos(time);
+            return this;
+        }
+
+        /**
          * The factory of the callback thread (default: a daemon thread named {@code rcu-callbacks/<name>}). If it
          * throws or returns null, the failure is reported and the callbacks stay queued for the next attempt.
          *
@@ -329,6 +358,7 @@ public abstract sealed class RcuDomain permits Rcu, QsbrRcu, Srcu {
             copy.errorHandler = errorHandler;
             copy.callbackLimit = callbackLimit;
             copy.keepAliveNanos = keepAliveNanos;
+            copy.stallTimeoutNanos = stallTimeoutNanos;
             copy.threadFactory = threadFactory;
             return copy;
         }

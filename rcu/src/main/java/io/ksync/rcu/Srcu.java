@@ -22,7 +22,9 @@ import java.lang.invoke.VarHandle;
  *   <li>Misuse: {@code synchronize()} or {@code barrier()} inside a section of the same instance throws
  *   {@link IllegalStateException} (the kernel's lockdep splat: it would wait for itself); an index other than 0 or
  *   1 is an {@link IllegalArgumentException}; {@code readUnlock(idx)} with no open section for that index on the
- *   calling thread throws {@link IllegalStateException}. A section is unlocked by the thread that locked it.</li>
+ *   calling thread throws {@link IllegalStateException}. A section is unlocked by the thread that locked it (there
+ *   is no {@code srcu_down_read}/{@code srcu_up_read} pair for sections that cross threads). Two open sections on
+ *   different indices unlocked with their indices swapped cannot be detected: each index has a count.</li>
  * </ul>
  *
  * <pre>{@code
@@ -108,6 +110,26 @@ public final class Srcu extends RcuDomain {
             throw state.unbalanced("readUnlock(" + idx + ")", "readLock()", Thread.currentThread());
         }
         reader.unlock(idx);
+    }
+
+    /**
+     * Drops the calling thread's counters from this instance, for a pooled thread that is done with it; a later
+     * section registers it again. Records of threads that end are dropped without this. Does nothing if the thread
+     * is not registered.
+     *
+     * @throws IllegalStateException if the thread is inside a read-side section of this instance
+     */
+    public void unregister() {
+        final Reader reader = local.get();
+        if (reader == null) {
+            return;
+        }
+        if (reader.holdsUpAnything()) {
+            throw new IllegalStateException("unregister() inside a read-side section of SRCU instance " + state.name
+                    + " (" + reader.sectionState() + "): call it after readUnlock()");
+        }
+        state.unregister(reader);
+        local.remove();
     }
 
     /**

@@ -151,12 +151,13 @@ class QsbrRcuTest {
 
             reader.readLock();
             reader.readLock();
-            rcu.quiescentState(); // no grace period since the last report: the fast path returns at once
-            Thread gracePeriod = new Thread(rcu::synchronize, "gp");
-            gracePeriod.start(); // waits for us: the next quiescent state must take the slow path and refuse
-            awaitParkedOrWaiting(gracePeriod);
+            // refused whether or not a grace period waits for us (no grace period has begun since the last report)
             assertMessage(assertThrows(IllegalStateException.class, reader::quiescentState),
                     "quiescentState() inside readLock() (nesting 2) in QSBR domain misuse: call readUnlock() first");
+            Thread gracePeriod = new Thread(rcu::synchronize, "gp");
+            gracePeriod.start(); // waits for us
+            awaitParkedOrWaiting(gracePeriod);
+            assertThrows(IllegalStateException.class, reader::quiescentState);
             assertThrows(IllegalStateException.class, reader::offline);
             assertMessage(assertThrows(IllegalStateException.class, rcu::synchronize),
                     "synchronize() inside a read-side section of RCU domain misuse");

@@ -333,6 +333,151 @@ class RcuCallbacksTest {
     }
 
     @Test
+    void anInterruptLeftByACallbackDoesNotKeepTheCallbackThreadBusy() throws InterruptedException {
+        Recorder recorder = new Recorder();
+        Rcu rcu = new Rcu("interrupt", recorder.options().callbackThreadKeepAlive(20, TimeUnit.MILLISECONDS));
+        AtomicInteger ran = new AtomicInteger();
+        rcu.call(() -> Thread.currentThread().interrupt()); // the restore-the-interrupt idiom, in a callback
+        rcu.call(ran::incrementAndGet);
+        rcu.barrier();
+        awaitCondition(() -> recorder.threads.size() == 1, "no callback thread");
+        join(recorder.threads.get(0)); // an interrupted thread whose parks return at once would never end
+
+        rcu.call(ran::incrementAndGet);
+        rcu.barrier();
+        assertEquals(2, ran.get());
+        assertEquals(List.of(), recorder.failures);
+    }
+
+    @Test
+    void aCallbackThatLeavesItsSectionOpenIsReportedAndDoesNotStallTheDomain() {
+        Recorder recorder = new Recorder();
+        Rcu rcu = new Rcu("leaky-callback", recorder.options());
+        AtomicInteger ran = new AtomicInteger();
+        rcu.call(rcu::readLock); // never unlocks: the next grace period would wait for the callback thread itself
+        rcu.call(ran::incrementAndGet);
+        rcu.barrier();
+        rcu.call(ran::incrementAndGet);
+        rcu.barrier();
+
+        assertEquals(2, ran.get());
+        assertEquals(1, recorder.failures.size(), "reported once: " + recorder.failures);
+        assertMessage(recorder.failures.get(0), "ran a grace period of RCU domain leaky-callback while inside one of"
+                + " its read-side sections");
+    }
+
+    @Test
+    void aReaderThatHoldsUpAGracePeriodPastTheStallTimeoutIsReportedWithItsStack() throws InterruptedException {
+        Recorder recorder = new Recorder();
+        Rcu rcu = new Rcu("stall-warning", recorder.options().stallTimeout(50, TimeUnit.MILLISECONDS));
+        RcuTesting.SectionHolder reader =
+                new RcuTesting.SectionHolder("slow-reader", rcu::readLock, rcu::readUnlock, () -> { }).start();
+        Thread writer = new Thread(rcu::synchronize, "writer");
+        writer.start();
+        awaitCondition(() -> !recorder.failures.isEmpty(), "no stall warning");
+        assertTrue(writer.isAlive(), "the grace period goes on waiting after the warning");
+        reader.leave();
+        join(writer);
+
+        assertEquals(1, recorder.failures.size(), "one warning per reader and grace period");
+        Throwable stall = recorder.failures.get(0);
+        assertMessage(stall, "RCU domain stall-warning: a grace period has waited");
+        assertMessage(stall, "for thread slow-reader (nesting 1); it goes on waiting");
+        assertTrue(stall.getStackTrace().length > 0, "the reader's stack trace");
+    }
+
+    @Test
+    void aCallerWaitsAtTheLimitForAtMostTheStallTimeout() throws InterruptedException {
+        Recorder recorder = new Recorder();
+        Rcu rcu = new Rcu("bounded-wait",
+                recorder.options().callbackLimit(2).stallTimeout(100, TimeUnit.MILLISECONDS));
+        RcuTesting.SectionHolder reader =
+                new RcuTesting.SectionHolder("reader", rcu::readLock, rcu::readUnlock, () -> { }).start();
+        AtomicInteger ran = new AtomicInteger();
+        Thread caller = new Thread(() -> {
+            for (int i = 0; i < 4; i++) {
+                rcu.call(ran::incrementAndGet);
+            }
+        }, "caller");
+        caller.start();
+        join(caller); // no grace period can end while the reader holds its section: the caller went on
+
+        assertEquals(0, ran.get());
+        assertTrue(recorder.failures.stream().anyMatch(f -> f.getMessage().contains(
+                "a call() to RCU domain bounded-wait waited")), recorder.failures.toString());
+        reader.leave();
+        rcu.barrier();
+        assertEquals(4, ran.get());
+    }
+
+    @Test
+    void neitherAnOnlineQsbrThreadNorAnotherDomainsCallbackIsMadeToWait() throws InterruptedException {
+        QsbrRcu qsbr = new QsbrRcu("qsbr-flood", RcuDomain.options().callbackLimit(2));
+        AtomicInteger ran = new AtomicInteger();
+        qsbr.register();
+        try {
+            for (int i = 0; i < 6; i++) {
+                qsbr.call(ran::incrementAndGet); // the grace period waits for this online thread: no waiting here
+            }
+        } finally {
+            qsbr.unregister();
+        }
+        qsbr.barrier();
+        assertEquals(6, ran.get());
+
+        Rcu flooded = new Rcu("flooded", RcuDomain.options().callbackLimit(2));
+        Rcu caller = new Rcu("calls-from-callbacks");
+        RcuTesting.SectionHolder reader =
+                new RcuTesting.SectionHolder("reader", flooded::readLock, flooded::readUnlock, () -> { }).start();
+        AtomicInteger queued = new AtomicInteger();
+        caller.call(() -> {
+            for (int i = 0; i < 6; i++) {
+                flooded.call(ran::incrementAndGet);
+                queued.incrementAndGet();
+            }
+        });
+        caller.barrier(); // the callback returned: it was not made to wait on the other domain
+        assertEquals(6, queued.get());
+        reader.leave();
+        flooded.barrier();
+        assertEquals(12, ran.get());
+    }
+
+    @Test
+    void aCookieTakenBeforeSynchronizeHasCompletedWhenItReturnsInEveryFlavour() {
+        for (RcuDomain domain : new RcuDomain[] {new Rcu("cookie"), new QsbrRcu("cookie-qsbr"), new Srcu("cookie-srcu")}) {
+            long cookie = domain.getState();
+            assertFalse(domain.poll(cookie), domain.name());
+            domain.synchronize();
+            assertTrue(domain.poll(cookie), domain.name() + ": a full grace period ran after the cookie");
+            long started = domain.startPoll();
+            awaitCondition(() -> domain.poll(started), domain.name() + ": the polled grace period never ran");
+        }
+    }
+
+    @Test
+    void unregisterDropsTheRecordAndRefusesTheOldHandle() throws InterruptedException {
+        Rcu rcu = new Rcu("unregister");
+        Rcu.Reader reader = rcu.reader();
+        reader.lock();
+        assertMessage(assertThrows(IllegalStateException.class, rcu::unregister), "unregister() inside a read-side");
+        reader.unlock();
+        rcu.unregister();
+        assertEquals(0, rcu.registeredReaders());
+        assertMessage(assertThrows(IllegalStateException.class, reader::lock), "on a reader unregistered from RCU");
+        rcu.readLock(); // registers again
+        rcu.readUnlock();
+        assertEquals(1, rcu.registeredReaders());
+
+        Srcu srcu = new Srcu("unregister-srcu");
+        int idx = srcu.readLock();
+        assertThrows(IllegalStateException.class, srcu::unregister);
+        srcu.readUnlock(idx);
+        srcu.unregister();
+        assertEquals(0, srcu.registeredReaders());
+    }
+
+    @Test
     void misuseIsRejected() {
         Rcu rcu = new Rcu("misuse");
         assertThrows(NullPointerException.class, () -> rcu.call(null));

@@ -236,8 +236,8 @@ class RcuTest {
             rcu.readUnlock();
         }, "tidy");
         careless.start();
-        tidy.start();
         careless.join();
+        tidy.start(); // after careless died: registering may prune dead records, but not one still in its section
         tidy.join();
         assertEquals(2, rcu.registeredReaders());
         Thread current = Thread.currentThread();

@@ -7,7 +7,10 @@
  * per-CPU counter whose slot add is a get then a set), a missing retry check or odd count, a writer that modifies
  * the copy readers use, store buffering without a full fence, a waiter that checks its condition before it queues
  * for the wake-up (the lost wake-up of the kernel's old {@code sleep_on}), a fifo index published before the
- * element it covers, and a per-CPU reader that checks the writer's flag before it counts itself in.
+ * element it covers, a per-CPU reader that checks the writer's flag before it counts itself in, and a QSBR reader
+ * that reports its quiescent state before its last read of what it dereferenced
+ * ({@code QuiescentStateBeforeLastReadQsbrTest}: caught in the compiled configurations; under {@code -Xint} the
+ * writer seldom gets through in time).
  * A missing acquire or release alone (message passing, load buffering) is invisible on x86 and would make a
  * control that passes there.
  */
