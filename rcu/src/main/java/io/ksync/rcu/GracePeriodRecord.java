@@ -25,7 +25,11 @@ abstract class GracePeriodRecord extends RecordPadBefore {
     /** Whether the record, read now with opaque loads, is inside any read-side section (or online, for QSBR). */
     abstract boolean holdsUpAnything();
 
-    /** Treats a dead owner's open section as ended (release stores). */
+    /**
+     * Treats the owner's open sections as ended (release stores), resetting its section depth too: for a dead owner,
+     * and for a callback thread that left a section open (called by the owner itself then, so its later sections
+     * start from depth 0 and are protected again).
+     */
     abstract void abandon();
 
     /** The record's section state for a stall report, such as {@code "nesting 2"}. */

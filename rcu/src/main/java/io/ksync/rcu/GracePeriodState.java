@@ -216,7 +216,7 @@ final class GracePeriodState {
         }
         long parkNanos = 1_000L;
         long waitingSince = 0;
-        boolean warned = false;
+        long nextWarning = stallTimeoutNanos;
         for (int round = 1; record.holdsUp(target); round++) {
             if (round < scan.spinRounds) {
                 Thread.onSpinWait();
@@ -240,9 +240,9 @@ final class GracePeriodState {
             final long now = System.nanoTime();
             if (waitingSince == 0) {
                 waitingSince = now;
-            } else if (!warned && now - waitingSince >= stallTimeoutNanos) {
-                warned = true; // once per record and grace period; the wait goes on
-                reportLiveStall(record, now - waitingSince);
+            } else if (now - waitingSince >= nextWarning) {
+                reportLiveStall(record, now - waitingSince); // the wait goes on
+                nextWarning = nextWarning < Long.MAX_VALUE / 2 ? 2 * nextWarning : Long.MAX_VALUE;
             }
             LockSupport.parkNanos(this, parkNanos);
             parkNanos = Math.min(parkNanos * 2, MAX_PARK_NANOS);
@@ -263,7 +263,12 @@ final class GracePeriodState {
         }
     }
 
-    /** The RCU CPU stall warning: a live reader has held up a grace period for the stall timeout. */
+    /**
+     * The RCU CPU stall warning: a live reader has held up a grace period for the stall timeout (then again at
+     * twice, four times... the timeout). Reported from a new daemon thread, to the handler the grace period's caller
+     * would use: this thread holds the grace-period mutex, and a handler that waits for a grace period must not
+     * deadlock.
+     */
     private void reportLiveStall(GracePeriodRecord record, long waitedNanos) {
         final IllegalStateException stall = new IllegalStateException("RCU domain " + name + ": a grace period has"
                 + " waited " + TimeUnit.NANOSECONDS.toMillis(waitedNanos) + " ms for thread " + record.owner.getName()
@@ -271,7 +276,15 @@ final class GracePeriodState {
                 + "missing unlock, a QSBR thread that neither reports quiescent states nor goes offline) stalls every "
                 + "grace period and callback of the domain. The stack trace is the reader's.");
         stall.setStackTrace(record.owner.getStackTrace());
-        report(record.owner, stall);
+        final Thread.UncaughtExceptionHandler handler = handler();
+        try {
+            final Thread reporter = new Thread(null, () -> report(handler, record.owner, stall),
+                    "rcu-stall-report/" + name, 0, false);
+            reporter.setDaemon(true);
+            reporter.start();
+        } catch (Throwable noThread) {
+            report(handler, record.owner, stall); // better here than not at all
+        }
     }
 
     /**
@@ -279,9 +292,15 @@ final class GracePeriodState {
      * handler is ignored, so the caller (a grace period, the callback thread) goes on.
      */
     void report(Thread subject, Throwable failure) {
+        report(handler(), subject, failure);
+    }
+
+    private Thread.UncaughtExceptionHandler handler() {
+        return errorHandler != null ? errorHandler : Thread.currentThread().getUncaughtExceptionHandler();
+    }
+
+    private static void report(Thread.UncaughtExceptionHandler handler, Thread subject, Throwable failure) {
         try {
-            final Thread.UncaughtExceptionHandler handler =
-                    errorHandler != null ? errorHandler : Thread.currentThread().getUncaughtExceptionHandler();
             handler.uncaughtException(subject, failure);
         } catch (Throwable ignored) {
             // the handler failed too: the grace period or the callback batch goes on regardless

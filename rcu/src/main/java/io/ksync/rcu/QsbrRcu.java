@@ -20,9 +20,10 @@ import java.lang.invoke.VarHandle;
  * <ul>
  *   <li>Grace period: {@link #synchronize()} returns after every online registered thread has reported a quiescent
  *   state, gone offline or unregistered since the call began; everything those threads read before doing so
- *   happens-before the return. A registered, online thread that calls {@code synchronize()}, {@code barrier()} or a
- *   throttled {@code call()} is taken offline for the wait and back online after it (as liburcu does): it must not
- *   hold references to protected data across the call.</li>
+ *   happens-before the return. A registered, online thread that calls {@code synchronize()} or {@code barrier()}
+ *   is taken offline for the wait and back online after it (as liburcu does): it must not hold references to
+ *   protected data across the call. An online thread is never made to wait in {@code call()} or {@code retire()}
+ *   (liburcu's {@code call_rcu} never blocks): it may exceed the callback limit.</li>
  *   <li>Progress: an online thread that never reports a quiescent state stalls grace periods for as long; that is
  *   the contract of this flavour. A registered thread that dies online is detected, reported as an
  *   {@link IllegalStateException} to the domain's error handler, and treated as offline.</li>
@@ -62,14 +63,14 @@ public final class QsbrRcu extends RcuDomain {
      *                   before the report)
      *   offline:        store ctr = 0 (release)
      *   online:         store ctr = gpSeq (release); fullFence
-     * A quiescent state needs no fence after its store (liburcu has one for its futex wake-up, which this has not):
-     * the thread was online, so its old ctr already holds up every grace period above it, whenever the new store
-     * becomes visible. A grace period n stops waiting only on seeing ctr >= n, which the thread stored after loading
-     * gpSeq >= n; that load is an acquire of n's increment, which came after the writer's unpublishing: the reads
-     * after the report see it. Going online is different: from ctr = 0 a scan may pass the thread before its store
-     * is visible, so the store must be visible before its reads (fullFence: Rcu's store-buffering argument).
+     * The fence after a quiescent state's store is needed although the thread loaded gpSeq >= n, which would give
+     * the writer that incremented gpSeq to n a happens-before edge to the reads after the report: a writer that
+     * shares grace period n (it read gpSeq = n - 1 and found n completed) is ordered before the increment only by
+     * coherence, and without the fence the reader's later load may still see the version that writer unpublished
+     * (the read-write-causality shape; forbidden on multi-copy-atomic x86 and ARMv8, allowed by the JMM and POWER).
+     * The fence is on the slow path only: once per grace period and thread.
      * So a read costs nothing, and a quiescent state one load and a compare when no grace period began since the
-     * last, and a plain store when one did.
+     * last, and a store and a fence when one did.
      */
 
     private final ThreadLocal<Reader> local = new ThreadLocal<>();
@@ -231,6 +232,7 @@ public final class QsbrRcu extends RcuDomain {
                         + ": call online() first");
             }
             CTR.setRelease(this, gracePeriod); // release: the reads before the report come before it
+            VarHandle.fullFence();             // smp_mb(): the report before the reads after it (see the notes)
         }
 
         /**
@@ -331,7 +333,8 @@ public final class QsbrRcu extends RcuDomain {
 
         @Override
         void abandon() {
-            CTR.setRelease(this, 0L);
+            nesting = 0;
+            CTR.setRelease(this, 0L); // offline: a callback thread left so must call online() to read again
         }
 
         @Override

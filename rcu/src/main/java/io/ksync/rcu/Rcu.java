@@ -246,6 +246,7 @@ public final class Rcu extends RcuDomain {
 
         @Override
         void abandon() {
+            nesting = 0;
             SNAPSHOT.setRelease(this, 0L);
         }
 

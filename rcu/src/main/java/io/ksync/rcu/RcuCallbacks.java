@@ -40,15 +40,22 @@ import java.util.concurrent.locks.LockSupport;
  * {@code throttle} until the count is below the limit; the thread wakes sleepers after every batch. Callers that
  * pass the check together may overshoot the limit by their number.
  *
- * <p>Thread life: started on first use; after {@code keepAlive} idle it stores {@code NONE}, looks at the queue
- * again and leaves unless it finds work and wins the CAS back to {@code RUNNING}. A caller enqueues (a CAS on the
- * producer index), then reads the state: both sides write then read volatile variables (store-buffering), so
- * either the thread sees the work or the caller sees {@code NONE} and starts a new thread. The {@code sleeping}
- * flag and its unpark work the same way. The thread looks with {@code peek()}: when an offer links a new chunk,
- * its CAS leaves the producer index odd until a later (lazy) store, and {@code isEmpty()} reads an odd index as
- * empty, while {@code peek()} sees the index moved and waits for the element. The thread clears its interrupt
- * status before parking (an interrupt would make every park return at once) and marks itself in a thread-local,
- * so that no callback thread of any domain is made to wait for callbacks.
+ * <p>Thread life: started on first use; after {@code keepAlive} idle it stores {@code EXITING}, looks at the queue
+ * again, and stores {@code RUNNING} and goes on if it finds work, else {@code NONE} and leaves. A caller enqueues (a
+ * CAS on the producer index), then reads the state: both sides write then read volatile variables
+ * (store-buffering), so either the thread sees the work or the caller sees {@code EXITING} or {@code NONE}; a
+ * caller that sees {@code EXITING} spins until the thread has decided (a peek and a store), and one that sees
+ * {@code NONE} starts a new thread. Only a thread that owns the consumer side looks at the queue with
+ * {@code peek()} (a single-consumer operation; the next thread starts only after {@code NONE}): when an offer links
+ * a new chunk, its CAS leaves the producer index odd until a later lazy store, which {@code isEmpty()} reads as
+ * empty, while {@code peek()} sees the index moved and waits for the element. The {@code sleeping} flag and its
+ * unpark work the same way. The thread clears its interrupt status before parking (an interrupt would make every
+ * park return at once) and marks itself in a thread-local, so that no callback thread of any domain is made to
+ * wait for callbacks.
+ *
+ * <p>Failures: callbacks' exceptions are reported; an Error in a grace period is reported and the grace period
+ * retried, with the batch kept in hand (never run early, never lost); any other failure of the thread is reported
+ * and a new thread takes over.
  */
 final class RcuCallbacks {
 
@@ -59,6 +66,8 @@ final class RcuCallbacks {
     private static final int MAX_BATCH = 16 * 1024;
     private static final int NONE = 0;
     private static final int RUNNING = 1;
+    /** The thread is deciding whether to leave; it still owns the consumer side. */
+    private static final int EXITING = 2;
 
     private final GracePeriodState state;
     private final MpscUnboundedAtomicArrayQueue<Object> queue = new MpscUnboundedAtomicArrayQueue<>(CHUNK);
@@ -70,6 +79,8 @@ final class RcuCallbacks {
     private volatile int threadState;
     private volatile boolean sleeping;
     private volatile long inFlight;
+    /** The grace-period count when a throttled caller last gave up waiting (-1: never); see awaitBelowLimit. */
+    private volatile long gaveUpAtCompleted = -1;
     /** The latest grace period asked for by startPoll(); the thread runs grace periods until it has completed. */
     private volatile long requestedGracePeriod;
 
@@ -100,23 +111,35 @@ final class RcuCallbacks {
     /**
      * Sleeps until the pending count is below the limit (uninterruptibly; the interrupt status is kept), for at
      * most the stall timeout: then reports and returns, so a caller that holds something the domain's readers
-     * wait for is slowed down, not deadlocked.
+     * wait for is slowed down, not deadlocked. Until the next grace period completes after such a give-up, callers
+     * do not wait at all (one report and one timeout per stall, not one per call).
      */
     void awaitBelowLimit() {
+        if (gaveUpAtCompleted == state.completed) {
+            return; // stalled since the last give-up: no grace period has completed
+        }
         final long deadline = System.nanoTime() + state.stallTimeoutNanos;
         final BooleanSupplier belowLimit = () -> pending() < limit;
         while (!belowLimit.getAsBoolean()) {
             wake(); // again each time: a thread factory that failed once is retried
             final long left = deadline - System.nanoTime();
             if (left <= 0) {
-                state.report(Thread.currentThread(), new IllegalStateException("a call() to RCU domain " + state.name
-                        + " waited " + TimeUnit.NANOSECONDS.toMillis(state.stallTimeoutNanos) + " ms for its "
-                        + pending() + " pending callbacks to drain below the limit of " + limit + " and goes on over"
-                        + " the limit: are grace periods stalled by a reader, or does the caller hold something a"
-                        + " reader waits for?"));
+                final long completed = state.completed;
+                if (gaveUpAtCompleted != completed) {
+                    gaveUpAtCompleted = completed;
+                    state.report(Thread.currentThread(), new IllegalStateException("a call() or retire() on RCU"
+                            + " domain " + state.name + " waited " + TimeUnit.NANOSECONDS.toMillis(
+                            state.stallTimeoutNanos) + " ms for its " + pending() + " pending callbacks to drain below"
+                            + " the limit of " + limit + " and goes on over the limit, as do the calls after it until"
+                            + " a grace period completes: are grace periods stalled by a reader, or does the caller"
+                            + " hold something a reader waits for?"));
+                }
                 return;
             }
             throttle.waitEventTimeout(belowLimit, Math.min(left, THROTTLE_SLICE_NANOS), TimeUnit.NANOSECONDS);
+            if (gaveUpAtCompleted == state.completed) {
+                return; // another caller gave up meanwhile
+            }
         }
     }
 
@@ -150,15 +173,21 @@ final class RcuCallbacks {
     }
 
     /**
-     * For the callback thread only. peek(), not isEmpty(): while a producer links a new chunk the producer index
-     * is odd, which isEmpty() reads as empty; peek() waits for the element (see the class notes on waking).
+     * For the callback thread only, while it owns the consumer side (RUNNING or EXITING). peek(), not isEmpty():
+     * while a producer links a new chunk its producer index is odd, which isEmpty() reads as empty; peek() sees the
+     * index moved and waits for the element.
      */
     private boolean hasWork() {
         return queue.peek() != null || requestedGracePeriod > state.completed;
     }
 
     private void wake() {
-        if (threadState == NONE) {
+        int current = threadState;
+        while (current == EXITING) {
+            Thread.onSpinWait(); // the thread is deciding whether to leave: a peek and a store
+            current = threadState;
+        }
+        if (current == NONE) {
             start();
         } else if (sleeping) {
             LockSupport.unpark(thread);
@@ -167,9 +196,7 @@ final class RcuCallbacks {
 
     private void start() {
         if (!THREAD_STATE.compareAndSet(this, NONE, RUNNING)) {
-            if (sleeping) {
-                LockSupport.unpark(thread);
-            }
+            wake(); // another caller started it, or it is leaving: look again
             return;
         }
         try {
@@ -189,6 +216,20 @@ final class RcuCallbacks {
 
     private void runCallbacks() {
         RUNNING_CALLBACKS.set(this);
+        try {
+            drainAndRun();
+        } catch (Throwable failure) { // not from a callback or a grace period (both are caught): a VM error
+            state.report(Thread.currentThread(), new IllegalStateException("the callback thread of RCU domain "
+                    + state.name + " failed; a new one takes over", failure));
+            IN_FLIGHT.setVolatile(this, 0L);
+            THREAD_STATE.setVolatile(this, NONE);
+            wake();
+        } finally {
+            RUNNING_CALLBACKS.remove();
+        }
+    }
+
+    private void drainAndRun() {
         Object[] batch = new Object[64];
         for (;;) {
             int n = 0;
@@ -197,7 +238,11 @@ final class RcuCallbacks {
                     if (n >= MAX_BATCH) {
                         break;
                     }
-                    batch = Arrays.copyOf(batch, n * 2);
+                    try {
+                        batch = Arrays.copyOf(batch, n * 2);
+                    } catch (OutOfMemoryError tight) {
+                        break; // run what is in hand: the rest waits in the queue
+                    }
                 }
                 IN_FLIGHT.setRelease(this, n + 1L); // counted before it leaves the queue (see the notes)
                 final Object callback = queue.poll(); // waits out a producer between its index and its element
@@ -210,30 +255,21 @@ final class RcuCallbacks {
             if (n > 0) {
                 runBatch(batch, n);
             } else if (requestedGracePeriod > state.completed) {
-                state.synchronize(GracePeriodState.SPIN_ROUNDS);
+                awaitGracePeriod(GracePeriodState.SPIN_ROUNDS);
             } else if (!idle()) {
                 return;
             }
         }
     }
 
-    /** One grace period, then the batch in order; a failure outside the callbacks puts the rest back. */
+    /** One grace period, then the batch in order; never throws (callbacks' failures are reported). */
     private void runBatch(Object[] batch, int n) {
-        int done = 0;
-        try {
-            final boolean expedite = pending() >= limit / 2 || throttle.hasSleepers();
-            state.synchronize(expedite ? GracePeriodState.EXPEDITED_SPIN_ROUNDS : GracePeriodState.SPIN_ROUNDS);
-            for (; done < n; done++) {
-                final Object callback = batch[done];
-                batch[done] = null;
-                invoke(callback);
-            }
-        } catch (Throwable failure) { // an Error in the grace period itself (an OutOfMemoryError, say)
-            state.report(Thread.currentThread(), failure);
-            for (int i = done; i < n; i++) {
-                queue.offer(batch[i]); // not lost: run after a later grace period (after newer ones, this once)
-                batch[i] = null;
-            }
+        final boolean expedite = pending() >= limit / 2 || throttle.hasSleepers();
+        awaitGracePeriod(expedite ? GracePeriodState.EXPEDITED_SPIN_ROUNDS : GracePeriodState.SPIN_ROUNDS);
+        for (int i = 0; i < n; i++) {
+            final Object callback = batch[i];
+            batch[i] = null;
+            invoke(callback);
         }
         IN_FLIGHT.setVolatile(this, 0L);
         if (throttle.hasSleepers()) {
@@ -242,8 +278,27 @@ final class RcuCallbacks {
     }
 
     /**
-     * Sleeps until there is work; returns false when the thread should end (idle for keepAlive and nobody
-     * brought work before it gave up the RUNNING state).
+     * A grace period for the batch in hand; an Error in it (an OutOfMemoryError, say) is reported and the grace
+     * period tried again after a pause, so the batch is neither lost nor run early.
+     */
+    private void awaitGracePeriod(int spinRounds) {
+        long pauseNanos = TimeUnit.MILLISECONDS.toNanos(1);
+        for (;;) {
+            try {
+                state.synchronize(spinRounds);
+                return;
+            } catch (Throwable failure) {
+                state.report(Thread.currentThread(), failure);
+                Thread.interrupted();
+                LockSupport.parkNanos(this, pauseNanos);
+                pauseNanos = Math.min(pauseNanos * 2, TimeUnit.MILLISECONDS.toNanos(100));
+            }
+        }
+    }
+
+    /**
+     * Sleeps until there is work; returns false when the thread should end: idle for keepAlive, and no work seen
+     * while it still owned the consumer side (EXITING; see the class notes).
      */
     private boolean idle() {
         final long deadline = System.nanoTime() + keepAliveNanos;
@@ -262,8 +317,13 @@ final class RcuCallbacks {
             LockSupport.parkNanos(this, left);
             SLEEPING.setVolatile(this, false);
         }
+        THREAD_STATE.setVolatile(this, EXITING);
+        if (hasWork()) {
+            THREAD_STATE.setVolatile(this, RUNNING);
+            return true;
+        }
         THREAD_STATE.setVolatile(this, NONE);
-        return hasWork() && THREAD_STATE.compareAndSet(this, NONE, RUNNING);
+        return false;
     }
 
     private void invoke(Object callback) {

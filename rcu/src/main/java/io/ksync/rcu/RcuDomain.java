@@ -109,13 +109,14 @@ public abstract sealed class RcuDomain permits Rcu, QsbrRcu, Srcu {
      * Waits until every callback queued (by any thread) before the call has run ({@code rcu_barrier}): before
      * dropping what callbacks use, for instance at shutdown. Waits uninterruptibly (the interrupt status is kept).
      *
-     * @throws IllegalStateException if called from a callback of this domain (it would wait for itself), or
-     *                               inside a read-side section of this domain (the callbacks wait for it)
+     * @throws IllegalStateException if called from a callback of any domain (it could wait for itself, as the
+     *                               kernel forbids rcu_barrier() in callbacks), or inside a read-side section of
+     *                               this domain (the callbacks wait for it)
      */
     public void barrier() {
-        if (state.callbacks.isCallbackThread()) {
-            throw new IllegalStateException("barrier() called from a callback of RCU domain " + state.name
-                    + " would wait for itself: call it from another thread");
+        if (RcuCallbacks.isAnyCallbackThread()) {
+            throw new IllegalStateException("barrier() called from an RCU callback, on RCU domain " + state.name
+                    + ": it could wait for itself (or for a domain waiting for it); call it from another thread");
         }
         checkOutsideReadSection("barrier()");
         if (state.callbacks.isIdle()) {

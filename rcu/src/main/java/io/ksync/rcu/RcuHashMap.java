@@ -15,6 +15,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
  * A hash map whose readers never lock or write: the kernel's RCU hash lists ({@code hlist_add_head_rcu},
@@ -31,7 +33,12 @@ import java.util.function.BiConsumer;
  * <h2>Guarantees</h2>
  * <ul>
  *   <li>{@link ConcurrentMap} semantics: every operation is atomic per key, and a lookup returns a value that was
- *   mapped at some point during the lookup (linearizable).</li>
+ *   mapped at some point during the lookup (linearizable). {@code compute}, {@code computeIfAbsent},
+ *   {@code computeIfPresent} and {@code merge} run their function once, under the key's stripe lock (as
+ *   {@code ConcurrentHashMap} runs it under its bin lock): it must be short and must not use the map.</li>
+ *   <li>Ownership: the map owns its AutoCloseable values. An instance must be mapped under at most one key, and
+ *   must not be put again after it was removed or replaced (it will be closed); putting the instance a key
+ *   already maps to changes nothing and retires nothing.</li>
  *   <li>Publication: a value (and the key) is fully visible to a reader that obtains it.</li>
  *   <li>Resize: the table doubles when the entries exceed three quarters of it; readers keep using the table they
  *   started with, writers wait for the copy (all stripes are locked while it runs).</li>
@@ -68,6 +75,9 @@ public final class RcuHashMap<K, V> extends AbstractMap<K, V> implements Concurr
 
     private static final int MAXIMUM_CAPACITY = 1 << 30;
     private static final int DEFAULT_CAPACITY = 16;
+    private static final int MAX_STRIPES = 256;
+    /** Stripe counters 64 bytes apart: writers of different stripes do not share a line. */
+    private static final int COUNT_STRIDE = 16;
 
     private final RcuDomain domain;
     private final Mutex[] stripes;
@@ -97,14 +107,15 @@ public final class RcuHashMap<K, V> extends AbstractMap<K, V> implements Concurr
             throw new IllegalArgumentException("expectedSize must be >= 0, was " + expectedSize);
         }
         final long wanted = Math.max(DEFAULT_CAPACITY, (long) Math.ceil(expectedSize / 0.75));
-        final int capacity = (int) Math.min(MAXIMUM_CAPACITY, Long.highestOneBit(wanted - 1) << 1);
-        final int stripeCount = Math.min(capacity, Integer.highestOneBit(
-                Math.max(1, 4 * Runtime.getRuntime().availableProcessors() - 1)) << 1);
-        this.stripes = new Mutex[Math.min(stripeCount, 256)];
+        final int stripeCount = Math.min(MAX_STRIPES,
+                Integer.highestOneBit(Math.max(1, 4 * Runtime.getRuntime().availableProcessors() - 1)) << 1);
+        final int capacity = (int) Math.min(MAXIMUM_CAPACITY,
+                Math.max(stripeCount, Long.highestOneBit(wanted - 1) << 1));
+        this.stripes = new Mutex[stripeCount];
         for (int i = 0; i < stripes.length; i++) {
             stripes[i] = new Mutex();
         }
-        this.counts = new int[stripes.length];
+        this.counts = new int[stripes.length * COUNT_STRIDE];
         TABLE.setRelease(this, newTable(capacity));
     }
 
@@ -147,7 +158,7 @@ public final class RcuHashMap<K, V> extends AbstractMap<K, V> implements Concurr
     @Override
     public int size() {
         long total = 0;
-        for (int i = 0; i < counts.length; i++) {
+        for (int i = 0; i < counts.length; i += COUNT_STRIDE) {
             total += (int) COUNTS.getOpaque(counts, i);
         }
         return (int) Math.min(Integer.MAX_VALUE, Math.max(0, total));
@@ -244,11 +255,7 @@ public final class RcuHashMap<K, V> extends AbstractMap<K, V> implements Concurr
                 final Node<K, V> added = new Node<>(hash, key, value);
                 NEXT.set(added, head); // plain: not published yet
                 BUCKETS.setRelease(tab, index, added);
-                final int count = counts[stripe] + 1;
-                COUNTS.setOpaque(counts, stripe, count);
-                // the stripe is crowded: look at the whole map (no lock) before locking every stripe to resize
-                grow = count > (tab.length / stripes.length) * 3L / 4 && tab.length < MAXIMUM_CAPACITY
-                        && size() > tab.length * 3L / 4;
+                grow = countAdded(stripe, tab.length);
             }
         } finally {
             stripes[stripe].unlock();
@@ -295,7 +302,7 @@ public final class RcuHashMap<K, V> extends AbstractMap<K, V> implements Concurr
                     } else {
                         NEXT.setRelease(previous, node.next());
                     }
-                    COUNTS.setOpaque(counts, stripe, counts[stripe] - 1);
+                    COUNTS.setOpaque(counts, stripe * COUNT_STRIDE, counts[stripe * COUNT_STRIDE] - 1);
                     old = value;
                     break;
                 }
@@ -362,12 +369,112 @@ public final class RcuHashMap<K, V> extends AbstractMap<K, V> implements Concurr
                     }
                     BUCKETS.setRelease(tab, index, null);
                 }
-                COUNTS.setOpaque(counts, stripe, 0);
+                COUNTS.setOpaque(counts, stripe * COUNT_STRIDE, 0);
             } finally {
                 stripes[stripe].unlock();
             }
         }
         removed.forEach(this::retire);
+    }
+
+    /**
+     * Counts an entry added to a stripe (under its lock) and says whether the map should grow. A stripe past half
+     * its share of three quarters of the table looks at the whole map (no lock); if every stripe is below half its
+     * share, the map is below three eighths full, so the look is skipped without missing a needed resize for long.
+     */
+    private boolean countAdded(int stripe, int tableLength) {
+        final int count = counts[stripe * COUNT_STRIDE] + 1;
+        COUNTS.setOpaque(counts, stripe * COUNT_STRIDE, count);
+        final long share = (long) tableLength / stripes.length * 3 / 4;
+        return count > Math.max(1, share / 2) && tableLength < MAXIMUM_CAPACITY && size() > tableLength * 3L / 4;
+    }
+
+    // -------------------------------------------------------------------------------------------------------
+    // compute, computeIfAbsent, computeIfPresent, merge: atomic, the function runs under the key's stripe lock
+    // (as ConcurrentHashMap's runs under its bin lock): it must be short and must not use this map
+
+    @Override
+    public V computeIfAbsent(K key, Function<? super K, ? extends V> mappingFunction) {
+        Objects.requireNonNull(mappingFunction, "mappingFunction");
+        final V present = get(key); // lock-free fast path
+        if (present != null) {
+            return present;
+        }
+        return computeLocked(key, (k, old) -> old != null ? old : mappingFunction.apply(k));
+    }
+
+    @Override
+    public V computeIfPresent(K key, BiFunction<? super K, ? super V, ? extends V> remappingFunction) {
+        Objects.requireNonNull(remappingFunction, "remappingFunction");
+        return computeLocked(key, (k, old) -> old == null ? null : remappingFunction.apply(k, old));
+    }
+
+    @Override
+    public V compute(K key, BiFunction<? super K, ? super V, ? extends V> remappingFunction) {
+        Objects.requireNonNull(remappingFunction, "remappingFunction");
+        return computeLocked(key, remappingFunction);
+    }
+
+    @Override
+    public V merge(K key, V value, BiFunction<? super V, ? super V, ? extends V> remappingFunction) {
+        Objects.requireNonNull(value, "value");
+        Objects.requireNonNull(remappingFunction, "remappingFunction");
+        return computeLocked(key, (k, old) -> old == null ? value : remappingFunction.apply(old, value));
+    }
+
+    /**
+     * Maps the key to what {@code function} returns for its current value (null: absent), under the key's stripe
+     * lock; a null result removes the mapping. The replaced or removed value is retired.
+     */
+    private V computeLocked(K key, BiFunction<? super K, ? super V, ? extends V> function) {
+        Objects.requireNonNull(key, "key");
+        final int hash = spread(key.hashCode());
+        final int stripe = hash & (stripes.length - 1);
+        V old = null;
+        V result;
+        boolean grow = false;
+        stripes[stripe].lock();
+        try {
+            final Node<K, V>[] tab = table;
+            final int index = hash & (tab.length - 1);
+            final Node<K, V> head = bucket(tab, index);
+            Node<K, V> previous = null;
+            Node<K, V> node = head;
+            while (node != null && !(node.hash == hash && (node.key == key || key.equals(node.key)))) {
+                previous = node;
+                node = node.next();
+            }
+            final V current = node == null ? null : node.value();
+            result = function.apply(key, current);
+            if (node != null && result == null) {
+                if (previous == null) {
+                    BUCKETS.setRelease(tab, index, node.next()); // node.next stays for readers on it
+                } else {
+                    NEXT.setRelease(previous, node.next());
+                }
+                COUNTS.setOpaque(counts, stripe * COUNT_STRIDE, counts[stripe * COUNT_STRIDE] - 1);
+                old = current;
+            } else if (node != null) {
+                if (result != current) {
+                    VALUE.setRelease(node, result);
+                    old = current;
+                }
+            } else if (result != null) {
+                final Node<K, V> added = new Node<>(hash, key, result);
+                NEXT.set(added, head); // plain: not published yet
+                BUCKETS.setRelease(tab, index, added);
+                grow = countAdded(stripe, tab.length);
+            }
+        } finally {
+            stripes[stripe].unlock();
+        }
+        if (grow) {
+            resize();
+        }
+        if (old != null) {
+            retire(old);
+        }
+        return result;
     }
 
     private void resize() {
@@ -377,8 +484,8 @@ public final class RcuHashMap<K, V> extends AbstractMap<K, V> implements Concurr
         try {
             final Node<K, V>[] old = table;
             long entries = 0;
-            for (int count : counts) {
-                entries += count;
+            for (int i = 0; i < counts.length; i += COUNT_STRIDE) {
+                entries += counts[i];
             }
             if (entries <= old.length * 3L / 4 || old.length >= MAXIMUM_CAPACITY) {
                 return; // another writer resized first, or the stripe was only locally crowded

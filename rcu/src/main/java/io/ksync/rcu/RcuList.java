@@ -31,8 +31,11 @@ import java.util.function.Predicate;
  *   stores and followed with acquire loads).</li>
  *   <li>Iteration is weakly consistent, as the kernel's: it never fails, never sees an element twice, sees every
  *   element that was in the list for its whole duration, and may or may not see elements added or removed while
- *   it runs; each addition is seen at most once. A replaced element is seen either as the old or as the new one,
- *   never both, never neither.</li>
+ *   it runs; it never visits a node twice, so each addition is seen at most once (an element removed and added
+ *   again is a new addition). A replaced element is seen either as the old or as the new one, never both, never
+ *   neither.</li>
+ *   <li>Ownership: the list owns its AutoCloseable elements. An instance must be in the list at most once, and
+ *   must not be added again after its removal (it will be closed).</li>
  *   <li>Nulls are rejected with {@link NullPointerException}.</li>
  * </ul>
  *
@@ -138,35 +141,32 @@ public final class RcuList<E> implements Iterable<E> {
     }
 
     private int removeIf(Predicate<? super E> filter, boolean firstOnly) {
-        List<E> removed = null;
-        writeLock.lock();
+        final List<E> removed = new ArrayList<>(firstOnly ? 1 : 4);
         try {
-            Node<E> previous = head;
-            for (Node<E> node = head.next; node != null; node = node.next) {
-                if (filter.test(node.element)) {
-                    NEXT.setRelease(previous, node.next); // unlink; node.next stays for readers on it
-                    if (tail == node) {
-                        tail = previous;
+            writeLock.lock();
+            try {
+                Node<E> previous = head;
+                for (Node<E> node = head.next; node != null; node = node.next) {
+                    if (filter.test(node.element)) {
+                        NEXT.setRelease(previous, node.next); // unlink; node.next stays for readers on it
+                        if (tail == node) {
+                            tail = previous;
+                        }
+                        size--;
+                        removed.add(node.element);
+                        if (firstOnly) {
+                            break;
+                        }
+                    } else {
+                        previous = node;
                     }
-                    size--;
-                    if (removed == null) {
-                        removed = new ArrayList<>(firstOnly ? 1 : 4);
-                    }
-                    removed.add(node.element);
-                    if (firstOnly) {
-                        break;
-                    }
-                } else {
-                    previous = node;
                 }
+            } finally {
+                writeLock.unlock();
             }
         } finally {
-            writeLock.unlock();
+            removed.forEach(this::retire); // also when the filter threw: what was unlinked is retired
         }
-        if (removed == null) {
-            return 0;
-        }
-        removed.forEach(this::retire);
         return removed.size();
     }
 
@@ -305,7 +305,11 @@ public final class RcuList<E> implements Iterable<E> {
     @Override
     public String toString() {
         final StringBuilder text = new StringBuilder("[");
-        forEach(e -> text.append(text.length() > 1 ? ", " : "").append(e));
+        String separator = "";
+        for (Node<E> node = successor(head); node != null; node = successor(node)) {
+            text.append(separator).append(node.element);
+            separator = ", ";
+        }
         return text.append(']').toString();
     }
 

@@ -171,17 +171,21 @@ public final class Srcu extends RcuDomain {
         }
 
         void unlock(int idx) {
-            final VarHandle count = idx == 0 ? COUNT0 : COUNT1;
-            final long open = (long) count.get(this);
+            // a constant VarHandle per branch: one chosen at run time would not be inlined
+            final long open = idx == 0 ? (long) COUNT0.get(this) : (long) COUNT1.get(this);
             if (open == 0) {
                 throw domain.unbalanced("Srcu.readUnlock(" + idx + ")", "readLock() that returned " + idx, owner);
             }
-            count.setRelease(this, open - 1); // release: the section's loads before "ended"
+            if (idx == 0) {
+                COUNT0.setRelease(this, open - 1); // release: the section's loads before "ended"
+            } else {
+                COUNT1.setRelease(this, open - 1);
+            }
         }
 
         @Override
         boolean holdsUp(long idx) {
-            return (long) (idx == 0 ? COUNT0 : COUNT1).getOpaque(this) != 0;
+            return (idx == 0 ? (long) COUNT0.getOpaque(this) : (long) COUNT1.getOpaque(this)) != 0;
         }
 
         @Override

@@ -79,6 +79,46 @@ class RcuHashMapTest {
     }
 
     @Test
+    void computeFamilyRunsTheFunctionOnceUnderTheLockAndRetiresWhatItReplaces() {
+        Rcu rcu = new Rcu("compute");
+        RcuHashMap<String, RcuListTest.Resource> map = new RcuHashMap<>(rcu);
+        AtomicInteger calls = new AtomicInteger();
+        RcuListTest.Resource a = new RcuListTest.Resource(1);
+        assertSame(a, map.computeIfAbsent("k", k -> {
+            calls.incrementAndGet();
+            return a;
+        }));
+        assertSame(a, map.computeIfAbsent("k", k -> {
+            throw new AssertionError("present: not called");
+        }));
+        assertNull(map.computeIfAbsent("none", k -> null), "a null result maps nothing");
+        assertFalse(map.containsKey("none"));
+        RcuListTest.Resource b = new RcuListTest.Resource(2);
+        assertSame(b, map.computeIfPresent("k", (k, old) -> {
+            calls.incrementAndGet();
+            return b;
+        }));
+        assertNull(map.computeIfPresent("absent", (k, old) -> b));
+        assertSame(b, map.compute("k", (k, old) -> old)); // the same instance: nothing replaced, nothing retired
+        RcuListTest.Resource c = new RcuListTest.Resource(3);
+        assertSame(c, map.merge("k", c, (old, given) -> given));
+        assertNull(map.compute("k", (k, old) -> null), "a null result removes the mapping");
+        assertFalse(map.containsKey("k"));
+        assertThrows(IllegalStateException.class, () -> map.compute("x", (k, old) -> {
+            throw new IllegalStateException("the function failed");
+        }));
+        assertFalse(map.containsKey("x"), "a failing function changes nothing");
+        rcu.barrier();
+
+        assertEquals(2, calls.get(), "each function ran once");
+        assertTrue(a.closed, "replaced by computeIfPresent");
+        assertTrue(b.closed, "replaced by merge");
+        assertTrue(c.closed, "removed by compute");
+        assertTrue(map.isEmpty());
+        assertEquals(5, new RcuHashMap<String, Integer>(rcu).merge("n", 5, Integer::sum));
+    }
+
+    @Test
     void growsAndKeepsEveryEntryAcrossResizes() {
         RcuHashMap<Integer, Integer> map = new RcuHashMap<>(new Rcu("grow"));
         int initial = map.capacity();

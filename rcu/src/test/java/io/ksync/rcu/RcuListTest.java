@@ -131,6 +131,27 @@ class RcuListTest {
         assertFalse(c.closed);
     }
 
+    @Test
+    void whatRemoveIfUnlinkedBeforeItsFilterThrewIsStillRetired() {
+        Rcu rcu = new Rcu("list-throwing-filter");
+        RcuList<Resource> list = new RcuList<>(rcu);
+        Resource a = new Resource(1);
+        Resource b = new Resource(2);
+        list.addLast(a);
+        list.addLast(b);
+        assertThrows(IllegalStateException.class, () -> list.removeIf(r -> {
+            if (r.id == 2) {
+                throw new IllegalStateException("filter failed");
+            }
+            return true;
+        }));
+        rcu.barrier();
+        assertTrue(a.closed, "unlinked before the filter threw: retired");
+        assertFalse(b.closed);
+        assertEquals(1, list.size());
+        assertSame(b, list.first());
+    }
+
     /**
      * Readers iterate while a writer replaces and removes elements: every element that stays in the list the whole
      * time is seen by every pass, and a replaced element is seen as exactly one of old and new.

@@ -14,6 +14,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
@@ -36,8 +37,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>What to read from it: issue 6 asks the registered reader ({@code rcuRegistered}) for at least 5x
  * {@code ReentrantReadWriteLock}'s read lock at 2 threads, and QSBR reads within 1.2x of the unsynchronised read.
  * A QSBR read is the unsynchronised read itself; what QSBR adds is the quiescent state between units of work:
- * {@code qsbr} reports one every {@value #READS_PER_QUIESCENT_STATE} reads (a unit of work of that many reads),
- * {@code qsbrQuiescentEachRead} after every read (the worst case). RCU readers write only their own record, while
+ * {@code qsbr} is a unit of {@value #READS_PER_QUIESCENT_STATE} reads followed by one, against the same unit
+ * without it ({@code unsynchronizedUnit}), both scored in reads; {@code qsbrQuiescentEachRead} reports one after
+ * every read (the worst case), against {@code unsynchronized}. RCU readers write only their own record, while
  * every read lock writes one shared word per acquisition and release.
  */
 @BenchmarkMode(Mode.Throughput)
@@ -138,7 +140,6 @@ public class RcuReadBenchmark {
     public static class QsbrReaderState {
         QsbrRcu rcu;
         QsbrRcu.Reader reader;
-        int reads;
 
         @Setup(Level.Iteration)
         public void setUp(QsbrState s) {
@@ -268,13 +269,27 @@ public class RcuReadBenchmark {
         return value;
     }
 
+    /** A QSBR unit of work: {@value #READS_PER_QUIESCENT_STATE} reads, then a quiescent state. */
     @Benchmark
+    @OperationsPerInvocation(READS_PER_QUIESCENT_STATE)
     public long qsbr(QsbrState s, QsbrReaderState t) {
-        final long value = read(s.current.dereference());
-        if ((++t.reads & (READS_PER_QUIESCENT_STATE - 1)) == 0) {
-            t.reader.quiescentState(); // between units of work of 64 reads each
+        long sum = 0;
+        for (int i = 0; i < READS_PER_QUIESCENT_STATE; i++) {
+            sum += read(s.current.dereference());
         }
-        return value;
+        t.reader.quiescentState();
+        return sum;
+    }
+
+    /** The same unit of work without the quiescent state: the floor for {@code qsbr}. */
+    @Benchmark
+    @OperationsPerInvocation(READS_PER_QUIESCENT_STATE)
+    public long unsynchronizedUnit(PlainState s) {
+        long sum = 0;
+        for (int i = 0; i < READS_PER_QUIESCENT_STATE; i++) {
+            sum += read(s.current.dereference());
+        }
+        return sum;
     }
 
     @Benchmark
