@@ -18,8 +18,9 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Implementation notes.
  *
- * <p>Counters: {@code gpSeq}, the number of the latest grace period begun (starts at 1), and {@code completed},
- * the latest one ended. Both grow by one per grace period, under {@code gpMutex}; readers and pollers read them.
+ * <p>Counters: {@code gpSeq}, the number of the latest grace period begun (starts at 1; for SRCU, flipped),
+ * {@code startedSeq} (SRCU only: begun, before the flip), and {@code completed}, the latest one ended. Each grows
+ * by one per grace period, under {@code gpMutex}; readers and pollers read them.
  *
  * <p>A grace period (synchronize): the caller fences, reads the count of grace periods begun, {@code g} (gpSeq,
  * or startedSeq for SRCU), and takes the mutex; if {@code completed > g} by then, a grace period that began after
@@ -30,14 +31,18 @@ import java.util.concurrent.locks.LockSupport;
  * volatile read-modify-write is not a full fence for later opaque loads everywhere), and wait until no record
  * holds up {@code n}; SRCU increments startedSeq and fences, waits for the counter index the flip is about to
  * activate (readers that loaded the index before the previous flip and incremented after it), then flips
- * (increments gpSeq), fences and waits for the index that was active. Then an acquire fence (the readers' sections, seen ended through opaque loads, before our
- * return) and {@code completed = n} (volatile).
+ * (increments gpSeq), fences and waits for the index that was active. Then an acquire fence (the readers'
+ * sections, seen ended through opaque loads, before our return) and {@code completed = n} (volatile).
  *
  * <p>Waiting for a record: spin (expedited: longer), yield, then park for growing times up to 1 ms (the read side
  * never wakes anybody, so it stays a few stores and a fence). Past the spin phase the owner's liveness is
  * checked; a dead owner's record is read again after isAlive() returned false (JLS 17.4.4: the thread's last
- * actions happen-before), and only a section still open then is reported as a stall and treated as ended. A
- * caller's interrupt is cleared while it parks and set again on return.
+ * actions happen-before), and only a section still open then is reported and treated as ended. A record of the
+ * scanning thread itself (a callback that left its section open: other callers are refused before) is reported
+ * and treated as ended at once. A live reader that holds a grace period up for the stall timeout is reported
+ * (again at twice, four times... the timeout) from a reporter thread, and waited for. Scan results (dead
+ * records, abandoned ones, the caller's cleared interrupt) are per call, in a Scan object. A caller's interrupt
+ * is cleared while it parks and set again on return.
  *
  * <p>Registry: a CopyOnWriteArrayList read lock-free by scans. Records of dead threads are removed after a scan
  * found one, and on registration whenever the registry has doubled since the last pruning.

@@ -152,10 +152,6 @@ final class RcuCallbacks {
         return queue.isEmpty() && inFlight == 0;
     }
 
-    boolean isCallbackThread() {
-        return Thread.currentThread() == thread;
-    }
-
     /** Whether the calling thread is the callback thread of any domain (which must never wait for callbacks). */
     static boolean isAnyCallbackThread() {
         return RUNNING_CALLBACKS.get() != null;

@@ -42,6 +42,17 @@ import java.util.concurrent.TimeUnit;
  */
 public abstract sealed class RcuDomain permits Rcu, QsbrRcu, Srcu {
 
+    /*
+     * Implementation notes. The writer side lives in GracePeriodState (counters, registry, scans, stall reports;
+     * its notes give the memory-ordering argument of a grace period and of sharing one) and RcuCallbacks (the
+     * callback queue and thread; its notes give the wake-up, exit and pending-count arguments). This class adds
+     * what depends on the flavour's read side, through three hooks: inReadSection() (waiting would wait for the
+     * caller itself: refuse), isReadSectionHeld() (the caller is a reader: never throttle it) and
+     * enterBlocking()/exitBlocking() (QSBR takes an online caller offline around a wait). The domain holds its
+     * state; readers' records and the callback thread point to the state, never to the domain, so a domain
+     * nobody references is collectable.
+     */
+
     final GracePeriodState state;
 
     RcuDomain(String name, Options options, boolean indexedReaders) {

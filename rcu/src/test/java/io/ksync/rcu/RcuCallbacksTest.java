@@ -454,7 +454,8 @@ class RcuCallbacksTest {
 
     @Test
     void aCookieTakenBeforeSynchronizeHasCompletedWhenItReturnsInEveryFlavour() {
-        for (RcuDomain domain : new RcuDomain[] {new Rcu("cookie"), new QsbrRcu("cookie-qsbr"), new Srcu("cookie-srcu")}) {
+        RcuDomain[] domains = {new Rcu("cookie"), new QsbrRcu("cookie-qsbr"), new Srcu("cookie-srcu")};
+        for (RcuDomain domain : domains) {
             long cookie = domain.getState();
             assertFalse(domain.poll(cookie), domain.name());
             domain.synchronize();
@@ -497,6 +498,11 @@ class RcuCallbacksTest {
         IllegalArgumentException keepAlive = assertThrows(IllegalArgumentException.class,
                 () -> RcuDomain.options().callbackThreadKeepAlive(0, TimeUnit.SECONDS));
         assertMessage(keepAlive, "callbackThreadKeepAlive must be > 0");
+        IllegalArgumentException stall = assertThrows(IllegalArgumentException.class,
+                () -> RcuDomain.options().stallTimeout(-1, TimeUnit.SECONDS));
+        assertMessage(stall, "stallTimeout must be > 0, was -1 SECONDS");
+        assertThrows(NullPointerException.class, () -> new Rcu("x", null));
+        assertThrows(NullPointerException.class, () -> new Rcu(null));
         rcu.readLock();
         try {
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> rcu.condSynchronize(
