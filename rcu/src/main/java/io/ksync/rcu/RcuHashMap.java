@@ -252,10 +252,7 @@ public final class RcuHashMap<K, V> extends AbstractMap<K, V> implements Concurr
                     VALUE.setRelease(node, value);
                 }
             } else {
-                final Node<K, V> added = new Node<>(hash, key, value);
-                NEXT.set(added, head); // plain: not published yet
-                BUCKETS.setRelease(tab, index, added);
-                grow = countAdded(stripe, tab.length);
+                grow = link(tab, index, head, new Node<>(hash, key, value), stripe);
             }
         } finally {
             stripes[stripe].unlock();
@@ -297,12 +294,7 @@ public final class RcuHashMap<K, V> extends AbstractMap<K, V> implements Concurr
                     if (expected != null && !expected.equals(value)) {
                         return null;
                     }
-                    if (previous == null) {
-                        BUCKETS.setRelease(tab, index, node.next()); // node.next stays for readers on it
-                    } else {
-                        NEXT.setRelease(previous, node.next());
-                    }
-                    COUNTS.setOpaque(counts, stripe * COUNT_STRIDE, counts[stripe * COUNT_STRIDE] - 1);
+                    unlink(tab, index, previous, node, stripe);
                     old = value;
                     break;
                 }
@@ -378,6 +370,31 @@ public final class RcuHashMap<K, V> extends AbstractMap<K, V> implements Concurr
     }
 
     /**
+     * Links a new node at the head of its bucket (under the stripe's lock) and counts it (hlist_add_head_rcu): its
+     * {@code next} with a plain store (not yet published), then the bucket with a release store.
+     *
+     * @return whether the map should grow (see {@link #countAdded})
+     */
+    private boolean link(Node<K, V>[] tab, int index, Node<K, V> head, Node<K, V> added, int stripe) {
+        NEXT.set(added, head);
+        BUCKETS.setRelease(tab, index, added);
+        return countAdded(stripe, tab.length);
+    }
+
+    /**
+     * Unlinks a node (under the stripe's lock) and uncounts it (hlist_del_rcu): its predecessor, or the bucket,
+     * points past it with a release store; the node's own {@code next} stays, for readers standing on it.
+     */
+    private void unlink(Node<K, V>[] tab, int index, Node<K, V> previous, Node<K, V> node, int stripe) {
+        if (previous == null) {
+            BUCKETS.setRelease(tab, index, node.next());
+        } else {
+            NEXT.setRelease(previous, node.next());
+        }
+        COUNTS.setOpaque(counts, stripe * COUNT_STRIDE, counts[stripe * COUNT_STRIDE] - 1);
+    }
+
+    /**
      * Counts an entry added to a stripe (under its lock) and says whether the map should grow. A stripe past half
      * its share of three quarters of the table looks at the whole map (no lock); if every stripe is below half its
      * share, the map is below three eighths full, so the look is skipped without missing a needed resize for long.
@@ -447,12 +464,7 @@ public final class RcuHashMap<K, V> extends AbstractMap<K, V> implements Concurr
             final V current = node == null ? null : node.value();
             result = function.apply(key, current);
             if (node != null && result == null) {
-                if (previous == null) {
-                    BUCKETS.setRelease(tab, index, node.next()); // node.next stays for readers on it
-                } else {
-                    NEXT.setRelease(previous, node.next());
-                }
-                COUNTS.setOpaque(counts, stripe * COUNT_STRIDE, counts[stripe * COUNT_STRIDE] - 1);
+                unlink(tab, index, previous, node, stripe);
                 old = current;
             } else if (node != null) {
                 if (result != current) {
@@ -460,10 +472,7 @@ public final class RcuHashMap<K, V> extends AbstractMap<K, V> implements Concurr
                     old = current;
                 }
             } else if (result != null) {
-                final Node<K, V> added = new Node<>(hash, key, result);
-                NEXT.set(added, head); // plain: not published yet
-                BUCKETS.setRelease(tab, index, added);
-                grow = countAdded(stripe, tab.length);
+                grow = link(tab, index, head, new Node<>(hash, key, result), stripe);
             }
         } finally {
             stripes[stripe].unlock();
