@@ -8,6 +8,7 @@
 module io.ksync.workqueue {
     requires transitive io.ksync.core;
 
-    // io.ksync.softirq, io.ksync.workqueue: exported with its first class (javac refuses to export a package
-    // that holds only its package-info.java).
+    exports io.ksync.softirq;
+    // io.ksync.workqueue: exported with its first class (javac refuses to export a package that holds only its
+    // package-info.java).
 }

@@ -1,0 +1,440 @@
+package io.ksync.softirq;
+
+import io.ksync.percpu.Cpus;
+import io.ksync.wait.WaitVar;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Objects;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A deferred function serialised with itself, run by a {@link Softirq}'s ksoftirqd threads: the kernel's
+ * {@code struct tasklet_struct} with {@code tasklet_setup}, {@code DECLARE_TASKLET_DISABLED},
+ * {@code tasklet_schedule}, {@code tasklet_hi_schedule}, {@code tasklet_disable}, {@code tasklet_disable_nosync},
+ * {@code tasklet_enable} and {@code tasklet_kill} ({@code include/linux/interrupt.h}, {@code kernel/softirq.c}).
+ *
+ * <h2>The rules (seed 004, "Tasklets")</h2>
+ * <ol>
+ *   <li>After {@link #schedule()} the tasklet runs at least once. Scheduling a tasklet that is scheduled and has
+ *   not yet started does nothing and returns false: it runs once for all those calls.</li>
+ *   <li>A tasklet scheduled while it runs (from another thread, or from its own callback) runs once more after
+ *   the current run.</li>
+ *   <li>It never runs on two threads at once: strictly serialised with itself, not with other tasklets.</li>
+ *   <li>It runs on the ksoftirqd thread of the CPU that scheduled it ({@link Cpus#current()}), when that thread
+ *   is free; {@link #hiSchedule()} queues it for the {@code HI} vector, which runs before every other vector of
+ *   a pass.</li>
+ *   <li>{@link #disable()} stops it from starting and waits for a running instance to return;
+ *   {@link #disableNoSync()} does not wait; {@link #enable()} undoes one disable (it is a count: {@code n}
+ *   disables need {@code n} enables). A tasklet scheduled while disabled stays scheduled and runs once it is
+ *   enabled.</li>
+ *   <li>{@link #kill()} waits until the tasklet is neither scheduled nor running; schedules during the call do
+ *   not take. On a tasklet that is disabled and scheduled the kernel locks up (it can never run); here
+ *   {@code kill()} throws {@link IllegalStateException} instead.</li>
+ * </ol>
+ * The callback must not block for long (it holds its CPU's softirq thread: nothing else of that CPU runs
+ * meanwhile); a callback that throws is reported to the softirq's handler and the thread goes on.
+ * {@link #disable()} and {@link #kill()} from the tasklet's own callback would wait for themselves and throw
+ * {@link IllegalStateException}.
+ *
+ * <p>Scheduling allocates nothing: the tasklet is its own list node. Memory effects: actions before a
+ * {@code schedule()} that returns true, or that returns false because the tasklet was scheduled and not yet
+ * started, happen-before the start of the run it leads to; the actions of a run happen-before {@code disable()}
+ * or {@code kill()} returns after waiting for it.
+ *
+ * <pre>{@code
+ * Tasklet rxDone = new Tasklet(softirq, () -> completeReceivedPackets());
+ * rxDone.schedule();            // from the interrupt-like fast path: cheap, coalesced
+ * ...
+ * rxDone.kill();                // teardown: neither scheduled nor running afterwards
+ * }</pre>
+ */
+public final class Tasklet {
+
+    /*
+     * Implementation notes.
+     *
+     * State word (int): | WAITING | PARKED | DEFERRED | RUN | SCHED |
+     *                        16        8        4        2     1
+     *   SCHED     TASKLET_STATE_SCHED: scheduled and not yet started. Its owner (whoever set it) is the only one
+     *             who may put the tasklet on a list, so the intrusive `next` belongs to one list at a time.
+     *   RUN       TASKLET_STATE_RUN: a thread holds the tasklet to run it (tasklet_trylock).
+     *   DEFERRED  a softirq thread took the tasklet from its list while it was running elsewhere; instead of
+     *             re-queueing and spinning as the kernel does, it leaves it to the runner, which pushes it back on
+     *             that CPU (deferCpu) when it unlocks.
+     *   PARKED    a softirq thread took it from its list while it was disabled; instead of re-queueing it
+     *             forever as the kernel does, it leaves it off every list; enable() to 0 pushes it back.
+     *   WAITING   a thread sleeps in WaitVar on this tasklet (disable, kill): whoever clears SCHED or RUN, or
+     *             disables, clears WAITING and wakes it; the waiter re-sets it while its condition is false.
+     *
+     * Transitions (each a CAS or an atomic RMW of the state word):
+     *   schedule:       SCHED=0              -> SCHED, then push on a CPU list and raise          (returns true)
+     *   softirq pops:   SCHED                -> SCHED|RUN          (trylock; RUN already set -> SCHED|RUN|DEFERRED)
+     *     count != 0:   SCHED|RUN            -> SCHED|PARKED       (drop RUN; then re-check count, see below)
+     *     count == 0:   SCHED|RUN            -> RUN                (clear SCHED, then the callback runs)
+     *   unlock:         RUN[|DEFERRED]       -> 0 [-> SCHED: push on deferCpu and raise]
+     *   enable to 0:    SCHED|PARKED         -> SCHED, then push on the calling CPU's list and raise
+     *   kill:           SCHED=0 -> SCHED (held, so schedules fail), wait RUN=0, then -> 0
+     *
+     * The disable/run race is the kernel's Dekker pair: disable() increments count (volatile RMW) then reads RUN;
+     * the softirq thread sets RUN (volatile CAS) then reads count. One of them sees the other: either disable()
+     * waits for the run, or the thread sees the count and backs off. enable() and PARKED form the same pair:
+     * enable() decrements count then tries to clear PARKED; the thread sets PARKED then re-reads count and, if
+     * it is 0, tries to clear PARKED itself: exactly one of them wins the CAS and re-queues the tasklet.
+     *
+     * Waiting uses the shared WaitVar table with the WAITING bit as the "has waiters" hint: the waiter's
+     * condition (evaluated after it is queued) sets WAITING by CAS and then reads the state; a waker's
+     * transition is a CAS on the same word. In that word's total order either the waker's CAS comes after
+     * WAITING was set (it sees the bit and wakes the queued waiter) or before (the waiter's read sees the new
+     * state). So a run costs nothing for waiters when nobody waits.
+     */
+
+    static final int SCHED = 1;
+    static final int RUN = 2;
+    static final int DEFERRED = 4;
+    static final int PARKED = 8;
+    static final int WAITING = 16;
+
+    private final Softirq softirq;
+    private final Runnable callback;
+
+    /** The state word; see the notes. */
+    private volatile int state;
+    /** The disable count ({@code tasklet_struct.count}); 0 is enabled. */
+    private volatile int disableCount;
+    /** Next on a CPU list; written by the SCHED owner before the push's CAS, read by the thread after taking. */
+    Tasklet next;
+    /** Whether the current (or last) scheduling was on the HI list; written by the SCHED owner before the push. */
+    private boolean hi;
+    /** The CPU whose thread deferred the tasklet; written before the DEFERRED CAS, read after the unlock RMW. */
+    private int deferCpu;
+    /** The thread running the callback, or null; only compared with the current thread (see isRunningOnCaller). */
+    private volatile Thread runner;
+
+    /**
+     * Creates an enabled, idle tasklet run by the {@linkplain Softirq#system() system} softirq
+     * ({@code tasklet_setup}).
+     *
+     * @throws NullPointerException if {@code callback} is null
+     */
+    public Tasklet(Runnable callback) {
+        this(Softirq.system(), callback);
+    }
+
+    /**
+     * Creates an enabled, idle tasklet run by {@code softirq}'s threads ({@code tasklet_setup}).
+     *
+     * @throws NullPointerException if an argument is null
+     */
+    public Tasklet(Softirq softirq, Runnable callback) {
+        this.softirq = Objects.requireNonNull(softirq, "softirq");
+        this.callback = Objects.requireNonNull(callback, "callback");
+    }
+
+    /**
+     * Creates a disabled tasklet ({@code DECLARE_TASKLET_DISABLED}): it may be scheduled, and runs after one
+     * {@link #enable()}.
+     */
+    public static Tasklet createDisabled(Softirq softirq, Runnable callback) {
+        final Tasklet tasklet = new Tasklet(softirq, callback);
+        tasklet.disableCount = 1;
+        return tasklet;
+    }
+
+    /**
+     * Schedules the tasklet on the calling CPU's softirq thread ({@code tasklet_schedule}, the {@code TASKLET}
+     * vector). Allocation-free.
+     *
+     * @return true if this call scheduled it; false if it was already scheduled and not yet started (it will run
+     *         once for both), or {@link #kill()} holds it
+     * @throws IllegalStateException if the softirq is closed
+     */
+    public boolean schedule() {
+        return schedule(false);
+    }
+
+    /**
+     * As {@link #schedule()} on the {@code HI} vector ({@code tasklet_hi_schedule}): runs before every other
+     * vector of its CPU's next pass.
+     */
+    public boolean hiSchedule() {
+        return schedule(true);
+    }
+
+    /**
+     * Stops the tasklet from starting and waits until a running instance has returned
+     * ({@code tasklet_disable}). A scheduled tasklet stays scheduled and runs after the matching
+     * {@link #enable()}. Uninterruptible, as the kernel's.
+     *
+     * @throws IllegalStateException if called from the tasklet's own callback (it would wait for itself; use
+     *                               {@link #disableNoSync()}), or the count would overflow
+     */
+    public void disable() {
+        if (runner == Thread.currentThread()) {
+            throw new IllegalStateException("disable() called from the tasklet's own callback would wait for itself:"
+                    + " use disableNoSync()");
+        }
+        disableNoSync();
+        awaitState(() -> (state & RUN) == 0);
+    }
+
+    /**
+     * Stops the tasklet from starting, without waiting for a running instance ({@code tasklet_disable_nosync}).
+     *
+     * @throws IllegalStateException if the disable count would overflow
+     */
+    public void disableNoSync() {
+        int count;
+        do {
+            count = disableCount;
+            if (count == Integer.MAX_VALUE) {
+                throw new IllegalStateException("tasklet disabled " + count + " times: its count would overflow");
+            }
+        } while (!DISABLE_COUNT.compareAndSet(this, count, count + 1)); // full fence: the Dekker pair with RUN
+        wakeWaiters(); // kill() waiting for SCHED to clear must learn that it never will
+    }
+
+    /**
+     * Undoes one {@link #disable()} or {@link #disableNoSync()} ({@code tasklet_enable}). When the count drops to
+     * zero, a tasklet that was scheduled meanwhile is queued on the calling CPU and runs.
+     *
+     * @throws IllegalStateException if the tasklet is not disabled (an enable without its disable)
+     */
+    public void enable() {
+        int count;
+        do {
+            count = disableCount;
+            if (count == 0) {
+                throw new IllegalStateException("enable() of a tasklet that is not disabled: every enable() must "
+                        + "match a disable() or disableNoSync()");
+            }
+        } while (!DISABLE_COUNT.compareAndSet(this, count, count - 1)); // full fence: the Dekker pair with PARKED
+        if (count == 1 && tryClearParked()) {
+            queueOn(softirq.cpuFor(Cpus.current()));
+        }
+    }
+
+    /**
+     * Waits until the tasklet is neither scheduled nor running ({@code tasklet_kill}): a scheduled tasklet runs
+     * first; schedules made while this call holds the tasklet return false. Afterwards the tasklet may be
+     * scheduled again. Uninterruptible, as the kernel's.
+     *
+     * @throws IllegalStateException if the tasklet is disabled and scheduled (it could never run, and the kernel
+     *                               locks up here: {@link #enable()} it first), or called from its own callback
+     */
+    public void kill() {
+        if (runner == Thread.currentThread()) {
+            throw new IllegalStateException("kill() called from the tasklet's own callback would wait for itself");
+        }
+        for (;;) {
+            final int s = state;
+            if ((s & SCHED) == 0) {
+                if (STATE.compareAndSet(this, s, s | SCHED)) {
+                    break; // we hold SCHED: nobody can schedule it now
+                }
+                continue;
+            }
+            if (disableCount != 0) {
+                throw new IllegalStateException("kill() of a disabled, scheduled tasklet would wait for ever (it "
+                        + "cannot run until enabled; the kernel locks up here): enable() it first");
+            }
+            awaitState(() -> (state & SCHED) == 0 || disableCount != 0);
+        }
+        awaitState(() -> (state & RUN) == 0);
+        clearBits(SCHED);
+    }
+
+    /** Whether the tasklet is scheduled and has not yet started ({@code TASKLET_STATE_SCHED}); a snapshot. */
+    public boolean isScheduled() {
+        return (state & SCHED) != 0;
+    }
+
+    /** Whether the callback is running ({@code TASKLET_STATE_RUN}); a snapshot. */
+    public boolean isRunning() {
+        return (state & RUN) != 0;
+    }
+
+    /** Whether the tasklet may start: its disable count is zero; a snapshot. */
+    public boolean isEnabled() {
+        return disableCount == 0;
+    }
+
+    /** The softirq whose threads run this tasklet. */
+    public Softirq softirq() {
+        return softirq;
+    }
+
+    @Override
+    public String toString() {
+        final int s = state;
+        return "Tasklet[" + callback + ((s & SCHED) != 0 ? ", scheduled" : "") + ((s & RUN) != 0 ? ", running" : "")
+                + (disableCount != 0 ? ", disabled " + disableCount : "") + "]";
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Scheduling and running
+
+    private boolean schedule(boolean onHi) {
+        for (;;) {
+            final int s = state;
+            if ((s & SCHED) != 0) {
+                return false;
+            }
+            if (STATE.compareAndSet(this, s, s | SCHED)) { // full fence: orders the caller's writes before the run
+                break;
+            }
+        }
+        hi = onHi;
+        queueOn(softirq.cpuFor(Cpus.current()));
+        return true;
+    }
+
+    /** Pushes the tasklet (whose SCHED the caller owns) on {@code cpu}'s list and raises its vector there. */
+    private void queueOn(SoftirqCpu cpu) {
+        final boolean onHi = hi;
+        cpu.push(this, onHi);
+        softirq.raiseMask(cpu, (onHi ? Softirq.Vector.HI : Softirq.Vector.TASKLET).mask());
+    }
+
+    /** Runs the tasklets scheduled on {@code cpu}'s list ({@code tasklet_action_common}); the CPU's thread only. */
+    static void runScheduled(SoftirqCpu cpu, boolean hi) {
+        Tasklet tasklet = cpu.takeAll(hi);
+        while (tasklet != null) {
+            final Tasklet following = tasklet.next;
+            tasklet.next = null;
+            try {
+                tasklet.runIfAllowed(cpu);
+            } catch (Throwable failure) { // a deferred re-queue refused by a CPU whose thread has ended
+                tasklet.softirq.report(failure);
+            }
+            tasklet = following;
+        }
+    }
+
+    /** Runs this tasklet, taken from {@code cpu}'s list with SCHED set, or leaves it DEFERRED or PARKED. */
+    private void runIfAllowed(SoftirqCpu cpu) {
+        for (;;) {
+            final int s = state;
+            if ((s & RUN) != 0) {
+                deferCpu = cpu.cpu; // plain: published by the CAS, read by the runner after its unlock RMW
+                if (STATE.compareAndSet(this, s, s | DEFERRED)) {
+                    return;         // the runner pushes it back on this CPU when it unlocks
+                }
+                continue;
+            }
+            if (!STATE.compareAndSet(this, s, s | RUN)) { // tasklet_trylock; full fence before reading the count
+                continue;
+            }
+            if (disableCount != 0) {
+                // disabled: back off, SCHED|RUN -> SCHED|PARKED, and leave it off every list until enable()
+                int old;
+                do {
+                    old = state;
+                } while (!STATE.compareAndSet(this, old, (old & ~(RUN | WAITING)) | PARKED));
+                if ((old & WAITING) != 0) {
+                    WaitVar.wakeUp(this); // a disable() that saw our RUN waits for it to clear
+                }
+                // PARKED is published (full fence): re-read the count, the Dekker pair with enable()
+                if (disableCount == 0 && tryClearParked()) {
+                    continue; // enabled meanwhile, and we won the tasklet back: try again
+                }
+                return;
+            }
+            final int old = (int) STATE.getAndBitwiseAnd(this, ~(SCHED | WAITING));
+            if ((old & WAITING) != 0) {
+                WaitVar.wakeUp(this); // kill() waits for SCHED to clear
+            }
+            run(cpu);
+            return;
+        }
+    }
+
+    private void run(SoftirqCpu cpu) {
+        runner = Thread.currentThread();
+        try {
+            callback.run();
+        } catch (Throwable failure) {
+            softirq.report(failure);
+        } finally {
+            runner = null;
+            unlock();
+        }
+    }
+
+    /** RUN[|DEFERRED] -> 0: ends a run; a deferred schedule goes back on the CPU that deferred it. */
+    private void unlock() {
+        // release (volatile RMW): the callback's actions happen-before a disable()/kill() that sees RUN clear
+        final int old = (int) STATE.getAndBitwiseAnd(this, ~(RUN | DEFERRED | WAITING));
+        if ((old & WAITING) != 0) {
+            WaitVar.wakeUp(this);
+        }
+        if ((old & DEFERRED) != 0) {
+            queueOn(softirq.cpuFor(deferCpu)); // still SCHED: the deferring thread left it to us
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Helpers
+
+    /** PARKED -> 0 if set; true if this call cleared it (and so must queue the tasklet). */
+    private boolean tryClearParked() {
+        for (;;) {
+            final int s = state;
+            if ((s & PARKED) == 0) {
+                return false;
+            }
+            if (STATE.compareAndSet(this, s, s & ~PARKED)) {
+                return true;
+            }
+        }
+    }
+
+    /** Clears {@code bits} and wakes the waiters if any. */
+    private void clearBits(int bits) {
+        final int old = (int) STATE.getAndBitwiseAnd(this, ~(bits | WAITING));
+        if ((old & WAITING) != 0) {
+            WaitVar.wakeUp(this);
+        }
+    }
+
+    /** Wakes the waiters if any (their conditions may have changed). */
+    private void wakeWaiters() {
+        if ((state & WAITING) != 0) {
+            clearBits(0);
+        }
+    }
+
+    /** Sleeps in WaitVar until {@code done}; the WAITING bit is set before each check (see the notes). */
+    private void awaitState(BooleanSupplier done) {
+        if (done.getAsBoolean()) {
+            return;
+        }
+        WaitVar.waitEvent(this, () -> {
+            setWaiting();
+            return done.getAsBoolean();
+        });
+    }
+
+    private void setWaiting() {
+        for (;;) {
+            final int s = state;
+            if ((s & WAITING) != 0 || STATE.compareAndSet(this, s, s | WAITING)) {
+                return;
+            }
+        }
+    }
+
+    // VarHandle mechanics
+    private static final VarHandle STATE;
+    private static final VarHandle DISABLE_COUNT;
+
+    static {
+        try {
+            final MethodHandles.Lookup lookup = MethodHandles.lookup();
+            STATE = lookup.findVarHandle(Tasklet.class, "state", int.class);
+            DISABLE_COUNT = lookup.findVarHandle(Tasklet.class, "disableCount", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+}

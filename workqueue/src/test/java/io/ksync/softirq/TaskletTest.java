@@ -1,0 +1,503 @@
+package io.ksync.softirq;
+
+import static io.ksync.softirq.SoftirqTesting.await;
+import static io.ksync.softirq.SoftirqTesting.awaitCondition;
+import static io.ksync.softirq.SoftirqTesting.awaitParked;
+import static io.ksync.softirq.SoftirqTesting.join;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ksync.percpu.Cpus;
+import io.ksync.softirq.SoftirqTesting.CpuBlocker;
+import io.ksync.softirq.SoftirqTesting.Failures;
+import java.lang.reflect.Method;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class TaskletTest {
+
+    private final Failures failures = new Failures();
+    private Softirq softirq;
+    private CpuBlocker blocker;
+
+    /** A one-CPU softirq: every schedule lands on CPU 0, behind the blocker when it holds the CPU. */
+    private Softirq oneCpu() {
+        softirq = Softirq.builder().name("tasklets").cpus(1).uncaughtExceptionHandler(failures).build();
+        blocker = new CpuBlocker(softirq);
+        return softirq;
+    }
+
+    private Softirq cpus(int cpus) {
+        softirq = Softirq.builder().name("tasklets").cpus(cpus).uncaughtExceptionHandler(failures).build();
+        return softirq;
+    }
+
+    @AfterEach
+    void closeSoftirq() {
+        if (softirq != null) {
+            softirq.close();
+        }
+        assertTrue(failures.reported.stream().allMatch(f -> "expected".equals(f.getMessage())),
+                failures.reported.toString());
+    }
+
+    /** Waits until every tasklet scheduled on CPU 0 before this call has been handled (one-CPU softirq only). */
+    private void drainCpu0() {
+        final CountDownLatch marker = new CountDownLatch(1);
+        new Tasklet(softirq, marker::countDown).schedule();
+        await(marker);
+    }
+
+    @Test
+    void rule1_scheduleOfAScheduledNotYetStartedTaskletReturnsFalseAndItRunsOnce() {
+        oneCpu();
+        final AtomicInteger runs = new AtomicInteger();
+        final Tasklet tasklet = new Tasklet(softirq, runs::incrementAndGet);
+        blocker.block(0);
+        assertTrue(tasklet.schedule());
+        assertTrue(tasklet.isScheduled());
+        assertFalse(tasklet.schedule());
+        assertFalse(tasklet.hiSchedule());
+        blocker.release();
+        drainCpu0();
+        assertEquals(1, runs.get());
+        assertFalse(tasklet.isScheduled());
+    }
+
+    @Test
+    void rule2_aTaskletScheduledWhileItRunsRunsOnceMore() {
+        cpus(2); // the second schedule may land on the other CPU: the deferral path must keep the rules too
+        final AtomicInteger runs = new AtomicInteger();
+        final CountDownLatch running = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final Tasklet tasklet = new Tasklet(softirq, () -> {
+            if (runs.incrementAndGet() == 1) {
+                running.countDown();
+                await(release);
+            }
+        });
+        tasklet.schedule();
+        await(running);
+        assertTrue(tasklet.isRunning());
+        assertFalse(tasklet.isScheduled(), "SCHED is cleared before the callback runs");
+        assertTrue(tasklet.schedule(), "a running tasklet can be scheduled again");
+        assertFalse(tasklet.schedule());
+        release.countDown();
+        awaitCondition("the second run", () -> runs.get() == 2 && !tasklet.isRunning() && !tasklet.isScheduled());
+        tasklet.kill();
+        assertEquals(2, runs.get());
+    }
+
+    @Test
+    void rule2_aTaskletThatSchedulesItselfRunsAgain() {
+        cpus(1);
+        final AtomicInteger runs = new AtomicInteger();
+        final AtomicReference<Tasklet> self = new AtomicReference<>();
+        self.set(new Tasklet(softirq, () -> {
+            if (runs.incrementAndGet() < 5) {
+                assertTrue(self.get().schedule());
+            }
+        }));
+        self.get().schedule();
+        awaitCondition("five runs", () -> runs.get() == 5);
+        self.get().kill();
+        assertEquals(5, runs.get());
+    }
+
+    @Test
+    void rule3_aTaskletNeverRunsOnTwoThreadsAtOnce() {
+        cpus(Math.max(2, Cpus.count()));
+        final AtomicInteger inside = new AtomicInteger();
+        final AtomicBoolean overlap = new AtomicBoolean();
+        final AtomicInteger runs = new AtomicInteger();
+        final Tasklet tasklet = new Tasklet(softirq, () -> {
+            if (inside.incrementAndGet() != 1) {
+                overlap.set(true);
+            }
+            for (int i = 0; i < 100; i++) {
+                Thread.onSpinWait();
+            }
+            inside.decrementAndGet();
+            runs.incrementAndGet();
+        });
+        final AtomicInteger scheduled = new AtomicInteger();
+        final Thread[] schedulers = new Thread[3];
+        for (int t = 0; t < schedulers.length; t++) {
+            schedulers[t] = new Thread(() -> {
+                for (int i = 0; i < 30_000; i++) {
+                    if (i % 2 == 0 ? tasklet.schedule() : tasklet.hiSchedule()) {
+                        scheduled.incrementAndGet();
+                    }
+                }
+            });
+            schedulers[t].start();
+        }
+        for (Thread scheduler : schedulers) {
+            join(scheduler);
+        }
+        tasklet.kill(); // runs what is still scheduled
+        assertFalse(overlap.get(), "the tasklet ran on two threads at once");
+        assertTrue(runs.get() >= 1 && runs.get() <= scheduled.get(),
+                "runs " + runs.get() + ", successful schedules " + scheduled.get());
+    }
+
+    @Test
+    void rule4_aTaskletRunsOnTheKsoftirqdThreadOfTheSchedulingCpu() {
+        cpus(Math.max(2, Cpus.count()));
+        final AtomicReference<String> ranOn = new AtomicReference<>();
+        final Tasklet tasklet = new Tasklet(softirq, () -> ranOn.set(Thread.currentThread().getName()));
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            final int before = Cpus.current();
+            tasklet.schedule();
+            final int after = Cpus.current();
+            awaitCondition("the run", () -> ranOn.get() != null);
+            if (before == after) { // the thread did not migrate around the call: the run's CPU is determined
+                assertEquals("ksoftirqd-tasklets/" + (before % softirq.cpus()), ranOn.get());
+                return;
+            }
+            ranOn.set(null);
+        }
+        throw new AssertionError("the test thread migrated during every one of 1000 schedules");
+    }
+
+    @Test
+    void rule4_hiScheduledTaskletsRunBeforeNormalOnes() {
+        oneCpu();
+        final List<String> order = new CopyOnWriteArrayList<>();
+        final Tasklet normal = new Tasklet(softirq, () -> order.add("normal"));
+        final Tasklet high = new Tasklet(softirq, () -> order.add("hi"));
+        final Tasklet normal2 = new Tasklet(softirq, () -> order.add("normal2"));
+        blocker.block(0);
+        normal.schedule();
+        high.hiSchedule();
+        normal2.schedule();
+        blocker.release();
+        drainCpu0();
+        assertEquals(List.of("hi", "normal", "normal2"), order, "HI first, then the TASKLET vector in order");
+    }
+
+    @Test
+    void rule5_disableWaitsForARunningInstance() {
+        cpus(1);
+        final CountDownLatch running = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final AtomicBoolean finished = new AtomicBoolean();
+        final Tasklet tasklet = new Tasklet(softirq, () -> {
+            running.countDown();
+            await(release);
+            finished.set(true);
+        });
+        tasklet.schedule();
+        await(running);
+        final AtomicBoolean finishedWhenDisableReturned = new AtomicBoolean();
+        final Thread disabler = new Thread(() -> {
+            tasklet.disable();
+            finishedWhenDisableReturned.set(finished.get());
+        });
+        disabler.start();
+        awaitParked(disabler);
+        release.countDown();
+        join(disabler);
+        assertTrue(finishedWhenDisableReturned.get(), "disable() returned while the callback still ran");
+        assertFalse(tasklet.isEnabled());
+        tasklet.enable();
+    }
+
+    @Test
+    void rule5_disableNoSyncDoesNotWait() {
+        cpus(1);
+        final CountDownLatch running = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final Tasklet tasklet = new Tasklet(softirq, () -> {
+            running.countDown();
+            await(release);
+        });
+        tasklet.schedule();
+        await(running);
+        tasklet.disableNoSync();
+        assertTrue(tasklet.isRunning());
+        release.countDown();
+        tasklet.disable(); // now waits for the run to end
+        assertFalse(tasklet.isRunning());
+        tasklet.enable();
+        tasklet.enable();
+        assertTrue(tasklet.isEnabled());
+    }
+
+    @Test
+    void rule5_aDisabledScheduledTaskletRunsOnceEnabledAndEnableIsACount() {
+        oneCpu();
+        final AtomicInteger runs = new AtomicInteger();
+        final Tasklet tasklet = new Tasklet(softirq, runs::incrementAndGet);
+        tasklet.disable();
+        tasklet.disableNoSync();
+        assertTrue(tasklet.schedule());
+        drainCpu0();
+        assertEquals(0, runs.get(), "a disabled tasklet must not run");
+        assertTrue(tasklet.isScheduled(), "it stays scheduled while disabled");
+        tasklet.enable();
+        drainCpu0();
+        assertEquals(0, runs.get(), "two disables need two enables");
+        tasklet.enable();
+        awaitCondition("the run after the last enable", () -> runs.get() == 1);
+        drainCpu0();
+        assertEquals(1, runs.get());
+        assertFalse(tasklet.isScheduled());
+    }
+
+    @Test
+    void rule5_aTaskletCreatedDisabledRunsAfterOneEnable() {
+        oneCpu();
+        final AtomicInteger runs = new AtomicInteger();
+        final Tasklet tasklet = Tasklet.createDisabled(softirq, runs::incrementAndGet);
+        assertFalse(tasklet.isEnabled());
+        tasklet.hiSchedule();
+        drainCpu0();
+        assertEquals(0, runs.get());
+        tasklet.enable();
+        awaitCondition("the run", () -> runs.get() == 1);
+    }
+
+    @Test
+    void rule5_enableWithoutDisableThrowsAndChangesNothing() {
+        oneCpu();
+        final Tasklet tasklet = new Tasklet(softirq, () -> { });
+        final IllegalStateException e = assertThrows(IllegalStateException.class, tasklet::enable);
+        assertTrue(e.getMessage().contains("not disabled"), e.getMessage());
+        assertTrue(tasklet.isEnabled());
+    }
+
+    @Test
+    void rule5_disableRacingWithTheRunNeverLetsTheCallbackStartWhileDisabled() {
+        cpus(2);
+        final AtomicBoolean disabled = new AtomicBoolean();
+        final AtomicBoolean ranWhileDisabled = new AtomicBoolean();
+        final AtomicInteger runs = new AtomicInteger();
+        final Tasklet tasklet = new Tasklet(softirq, () -> {
+            if (disabled.get()) {
+                ranWhileDisabled.set(true);
+            }
+            runs.incrementAndGet();
+        });
+        for (int i = 0; i < 2_000; i++) {
+            tasklet.schedule();
+            tasklet.disable();
+            disabled.set(true);       // from here on the callback must not start
+            for (int spin = 0; spin < (i & 63); spin++) {
+                Thread.onSpinWait();
+            }
+            disabled.set(false);
+            tasklet.enable();
+        }
+        tasklet.kill();
+        assertFalse(ranWhileDisabled.get(), "the callback started after disable() returned");
+        assertTrue(runs.get() > 0);
+    }
+
+    @Test
+    void rule6_killWaitsUntilNeitherScheduledNorRunning() {
+        cpus(1);
+        final AtomicInteger runs = new AtomicInteger();
+        final CountDownLatch running = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final Tasklet tasklet = new Tasklet(softirq, () -> {
+            if (runs.incrementAndGet() == 1) {
+                running.countDown();
+                await(release);
+            }
+        });
+        tasklet.schedule();
+        await(running);
+        assertTrue(tasklet.schedule()); // scheduled again while running
+        final AtomicReference<String> stateAfterKill = new AtomicReference<>();
+        final Thread killer = new Thread(() -> {
+            tasklet.kill();
+            stateAfterKill.set(tasklet.isScheduled() + "/" + tasklet.isRunning() + "/" + runs.get());
+        });
+        killer.start();
+        awaitParked(killer);
+        release.countDown();
+        join(killer);
+        assertEquals("false/false/2", stateAfterKill.get());
+    }
+
+    @Test
+    void rule6_schedulesDuringKillDoNotTake() {
+        cpus(1);
+        final AtomicInteger runs = new AtomicInteger();
+        final CountDownLatch running = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final Tasklet tasklet = new Tasklet(softirq, () -> {
+            runs.incrementAndGet();
+            running.countDown();
+            await(release);
+        });
+        tasklet.schedule();
+        await(running);
+        final Thread killer = new Thread(tasklet::kill);
+        killer.start();
+        awaitCondition("kill() holds the tasklet", tasklet::isScheduled); // kill's SCHED, taken while it runs
+        awaitParked(killer);
+        assertFalse(tasklet.schedule(), "a schedule during kill() must not take");
+        release.countDown();
+        join(killer);
+        assertFalse(tasklet.isScheduled());
+        assertEquals(1, runs.get());
+        assertTrue(tasklet.schedule(), "after kill() the tasklet may be scheduled again");
+        awaitCondition("the new run", () -> runs.get() == 2);
+    }
+
+    @Test
+    void rule6_killOfAnIdleTaskletReturnsAtOnce() {
+        oneCpu();
+        final Tasklet tasklet = new Tasklet(softirq, () -> { });
+        tasklet.kill();
+        tasklet.disable();
+        tasklet.kill(); // disabled but not scheduled: nothing to wait for
+        tasklet.enable();
+        assertFalse(tasklet.isScheduled());
+    }
+
+    @Test
+    void rule6_killOfADisabledScheduledTaskletThrowsInsteadOfLockingUp() {
+        oneCpu();
+        final AtomicInteger runs = new AtomicInteger();
+        final Tasklet tasklet = new Tasklet(softirq, runs::incrementAndGet);
+        tasklet.disable();
+        tasklet.schedule();
+        drainCpu0(); // now parked: scheduled, disabled, off every list
+        final IllegalStateException e = assertThrows(IllegalStateException.class, tasklet::kill);
+        assertTrue(e.getMessage().contains("enable() it first"), e.getMessage());
+        assertTrue(tasklet.isScheduled(), "a refused kill() changes nothing");
+        tasklet.enable();
+        tasklet.kill();
+        assertEquals(1, runs.get());
+    }
+
+    @Test
+    void rule6_killWaitingForAScheduledTaskletThrowsWhenItIsDisabledMeanwhile() {
+        oneCpu();
+        final Tasklet tasklet = new Tasklet(softirq, () -> { });
+        blocker.block(0);
+        tasklet.schedule(); // queued behind the blocker: kill() has to wait for it
+        final AtomicReference<Throwable> killOutcome = new AtomicReference<>();
+        final Thread killer = new Thread(() -> {
+            try {
+                tasklet.kill();
+            } catch (Throwable t) {
+                killOutcome.set(t);
+            }
+        });
+        killer.start();
+        awaitParked(killer);
+        tasklet.disableNoSync();
+        join(killer);
+        assertInstanceOf(IllegalStateException.class, killOutcome.get());
+        tasklet.enable();
+        blocker.release();
+        tasklet.kill();
+    }
+
+    @Test
+    void disableAndKillFromTheTaskletsOwnCallbackThrow() {
+        oneCpu();
+        final List<Throwable> outcomes = new CopyOnWriteArrayList<>();
+        final CountDownLatch ran = new CountDownLatch(1);
+        final AtomicReference<Tasklet> self = new AtomicReference<>();
+        self.set(new Tasklet(softirq, () -> {
+            for (Runnable call : new Runnable[] {() -> self.get().disable(), () -> self.get().kill()}) {
+                try {
+                    call.run();
+                } catch (Throwable t) {
+                    outcomes.add(t);
+                }
+            }
+            self.get().disableNoSync(); // allowed: it does not wait
+            self.get().enable();
+            ran.countDown();
+        }));
+        self.get().schedule();
+        await(ran);
+        assertEquals(2, outcomes.size());
+        assertTrue(outcomes.stream().allMatch(t -> t instanceof IllegalStateException), outcomes.toString());
+    }
+
+    @Test
+    void aThrowingCallbackIsReportedAndTheThreadRunsTheNextTasklet() {
+        oneCpu();
+        final Tasklet bad = new Tasklet(softirq, () -> {
+            throw new IllegalStateException("expected");
+        });
+        final AtomicInteger good = new AtomicInteger();
+        final Tasklet next = new Tasklet(softirq, good::incrementAndGet);
+        blocker.block(0);
+        bad.schedule();
+        next.schedule();
+        blocker.release();
+        drainCpu0();
+        assertEquals(1, good.get());
+        assertEquals(1, failures.reported.size());
+        assertFalse(bad.isRunning());
+        assertTrue(bad.schedule(), "a tasklet whose callback threw can be scheduled again");
+        drainCpu0();
+        assertEquals(2, failures.reported.size());
+    }
+
+    @Test
+    void schedulingOnAClosedSoftirqThrows() {
+        final Softirq closed = Softirq.builder().cpus(1).build();
+        closed.close();
+        final Tasklet tasklet = new Tasklet(closed, () -> { });
+        assertThrows(IllegalStateException.class, tasklet::schedule);
+    }
+
+    @Test
+    void theDefaultSoftirqIsTheSystemOne() {
+        final CountDownLatch ran = new CountDownLatch(1);
+        final Tasklet tasklet = new Tasklet(ran::countDown);
+        assertSame(Softirq.system(), tasklet.softirq());
+        tasklet.schedule();
+        await(ran);
+        tasklet.kill();
+    }
+
+    @Test
+    void schedulingAllocatesNothing() throws Exception {
+        oneCpu();
+        final AtomicInteger runs = new AtomicInteger();
+        final Tasklet tasklet = new Tasklet(softirq, runs::incrementAndGet);
+        final Object bean = Class.forName("java.lang.management.ManagementFactory")
+                .getMethod("getThreadMXBean").invoke(null);
+        final Method allocated;
+        try {
+            allocated = Class.forName("com.sun.management.ThreadMXBean")
+                    .getMethod("getCurrentThreadAllocatedBytes");
+        } catch (ClassNotFoundException e) {
+            return; // this JVM cannot count allocations
+        }
+        for (int round = 0; round < 3; round++) { // warm-up rounds, then the measured one
+            final long before = (Long) allocated.invoke(bean);
+            for (int i = 0; i < 20_000; i++) {
+                final int target = runs.get() + 1;
+                tasklet.schedule();
+                while (runs.get() < target) {
+                    Thread.onSpinWait();
+                }
+            }
+            final long bytes = (Long) allocated.invoke(bean) - before;
+            if (round == 2) {
+                assertTrue(bytes < 1024, "20000 schedules allocated " + bytes + " bytes");
+            }
+        }
+    }
+}
