@@ -8,7 +8,8 @@
 module io.ksync.workqueue {
     requires transitive io.ksync.core;
 
+    requires jdk.jfr;
+
     exports io.ksync.softirq;
-    // io.ksync.workqueue: exported with its first class (javac refuses to export a package that holds only its
-    // package-info.java).
+    exports io.ksync.workqueue;
 }

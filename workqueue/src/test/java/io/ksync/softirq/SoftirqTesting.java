@@ -1,18 +1,15 @@
 package io.ksync.softirq;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
-
+import io.ksync.testing.Waits;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /** Shared pieces of the softirq and tasklet tests: a failure collector, a CPU blocker, bounded waits. */
 final class SoftirqTesting {
 
-    static final long TIMEOUT_SECONDS = 20;
+    static final long TIMEOUT_SECONDS = Waits.TIMEOUT_SECONDS;
 
     private SoftirqTesting() {
     }
@@ -58,41 +55,18 @@ final class SoftirqTesting {
     }
 
     static void await(CountDownLatch latch) {
-        try {
-            assertTrue(latch.await(TIMEOUT_SECONDS, TimeUnit.SECONDS), "timed out waiting for a latch");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
+        Waits.await(latch);
     }
 
-    /** Polls {@code condition} until it holds; fails after the timeout. */
     static void awaitCondition(String what, BooleanSupplier condition) {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                fail("timed out waiting until " + what);
-            }
-            Thread.onSpinWait();
-            Thread.yield();
-        }
+        Waits.awaitCondition(what, condition);
     }
 
-    /** Waits until {@code thread} is parked (WAITING or TIMED_WAITING); fails after the timeout. */
     static void awaitParked(Thread thread) {
-        awaitCondition(thread.getName() + " parks", () -> {
-            final Thread.State state = thread.getState();
-            return state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING;
-        });
+        Waits.awaitParked(thread);
     }
 
     static void join(Thread thread) {
-        try {
-            thread.join(TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-        assertTrue(!thread.isAlive(), thread.getName() + " did not end");
+        Waits.join(thread);
     }
 }

@@ -1,0 +1,79 @@
+package io.ksync.workqueue;
+
+/**
+ * An intrusive FIFO of {@link Work} items: the kernel's {@code list_head} worklists ({@code pool->worklist},
+ * {@code pwq->inactive_works}). The links live in the works themselves, so queueing allocates nothing and a
+ * work is unlinked in O(1) when it is cancelled. Guarded by the lock of the pool that owns the list; a work is
+ * on at most one list at a time (its {@code onList} says which).
+ */
+final class WorkList {
+
+    private Work head;
+    private Work tail;
+    private int size;
+
+    boolean isEmpty() {
+        return head == null;
+    }
+
+    int size() {
+        return size;
+    }
+
+    Work first() {
+        return head;
+    }
+
+    void addLast(Work work) {
+        work.onList = this;
+        work.next = null;
+        work.prev = tail;
+        if (tail == null) {
+            head = work;
+        } else {
+            tail.next = work;
+        }
+        tail = work;
+        size++;
+    }
+
+    void addFirst(Work work) {
+        work.onList = this;
+        work.prev = null;
+        work.next = head;
+        if (head == null) {
+            tail = work;
+        } else {
+            head.prev = work;
+        }
+        head = work;
+        size++;
+    }
+
+    Work pollFirst() {
+        final Work work = head;
+        if (work != null) {
+            remove(work);
+        }
+        return work;
+    }
+
+    void remove(Work work) {
+        final Work prev = work.prev;
+        final Work next = work.next;
+        if (prev == null) {
+            head = next;
+        } else {
+            prev.next = next;
+        }
+        if (next == null) {
+            tail = prev;
+        } else {
+            next.prev = prev;
+        }
+        work.prev = null;
+        work.next = null;
+        work.onList = null;
+        size--;
+    }
+}

@@ -1,0 +1,365 @@
+package io.ksync.workqueue;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A worker thread's state and loop: the kernel's {@code struct worker}, {@code worker_thread},
+ * {@code process_one_work} and, for a {@code MEM_RECLAIM} queue, {@code rescuer_thread}.
+ *
+ * <p>Not API.
+ */
+final class Worker implements Runnable {
+
+    /*
+     * Implementation notes.
+     *
+     * flags (int, CAS; written by the worker's own thread and by the manager's watchdog):
+     *   COUNTED   the worker contributes to pool.nrRunning. Whoever clears it decrements nrRunning, whoever sets
+     *             it increments: the bit makes the two sides agree on who owns the unit.
+     *   RELEASED  the watchdog cleared COUNTED while the worker ran a stuck work; the worker counts itself
+     *             again when that work returns.
+     *
+     * The blocking hook (WorkerPools) calls sleeping()/woken() on the worker's own thread, nested calls counted
+     * by sleepDepth (plain: own thread only). Only the outermost sleep uncounts, and only a sleep that did
+     * uncount recounts on waking.
+     *
+     * current/currentPwq/currentStart are volatile: read by the watchdog and by Workqueue's chained-work and
+     * flush-from-own-work checks (which read them on the worker's own thread).
+     */
+
+    /** The worker running on the calling thread, or null: how the blocking hook and the queues find it. */
+    static final ThreadLocal<Worker> CURRENT = new ThreadLocal<>();
+
+    private static final int COUNTED = 1;
+    private static final int RELEASED = 2;
+
+    /** The pool this worker belongs to; null for a rescuer. */
+    final WorkerPool pool;
+    /** The queue this worker rescues; null for a pool worker. */
+    final Workqueue rescuerOf;
+    final WorkerPools pools;
+    final int id;
+    Thread thread;
+
+    private volatile int flags;
+    private int sleepDepth;
+    private boolean sleepUncounted;
+
+    volatile Work current;
+    volatile PoolWorkqueue currentPwq;
+    volatile long currentStart;
+
+    /** An execution of this pool whose accounting waits until the worker takes the pool lock again. */
+    private PoolWorkqueue deferredPwq;
+    private int deferredColor;
+
+    Worker(WorkerPool pool, int id) {
+        this.pool = pool;
+        this.rescuerOf = null;
+        this.pools = pool.pools;
+        this.id = id;
+    }
+
+    Worker(Workqueue rescuerOf) {
+        this.pool = null;
+        this.rescuerOf = rescuerOf;
+        this.pools = rescuerOf.pools;
+        this.id = 0;
+    }
+
+    @Override
+    public void run() {
+        CURRENT.set(this);
+        try {
+            if (rescuerOf != null) {
+                rescue();
+            } else {
+                serve();
+            }
+        } finally {
+            CURRENT.remove();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // The pool worker's loop (worker_thread)
+
+    private void serve() {
+        final WorkerPool pool = this.pool;
+        final long idleTimeout = pools.idleTimeoutNanos;
+        pool.lock.lock();
+        try {
+            for (;;) {
+                // idle (on pool.idle): sleep until the pool needs a worker
+                long idleSince = System.nanoTime();
+                while (!pool.needMoreWorkerLocked()) {
+                    if (pools.isClosed() || (System.nanoTime() - idleSince >= idleTimeout
+                            && pool.tooManyWorkersLocked())) {
+                        retireLocked();
+                        return;
+                    }
+                    pool.lock.unlock();
+                    try {
+                        Thread.interrupted(); // a stray interrupt must not turn the park into a busy loop
+                        LockSupport.parkNanos(this, idleTimeout);
+                    } finally {
+                        pool.lock.lock();
+                    }
+                }
+                pool.idle.remove(this);
+                if (pool.idle.isEmpty()) {
+                    pool.requestWorkerLocked(); // may_start_working: keep a spare for when this one sleeps
+                }
+                if (pool.managed) {
+                    count();
+                }
+                do {
+                    final Work work = pool.worklist.pollFirst();
+                    final PoolWorkqueue pwq = work.pwq;
+                    final int color = work.color;
+                    final long seq = work.queueSeq();
+                    final long queuedNanos = work.queuedNanos;
+                    if (++pool.nrBusy > pool.maxBusySeen) {
+                        pool.maxBusySeen = pool.nrBusy;
+                    }
+                    pools.workerBusy(); // the watchdog must look while this worker works
+                    pool.executed++;
+                    pool.lastProgress = System.nanoTime();
+                    if (pool.needMoreWorkerLocked()) {
+                        pool.wakeOrRequestLocked(); // unbound pools: the next idle worker takes the next work
+                    }
+                    pool.lock.unlock();
+                    try {
+                        process(work, pwq, color, seq, queuedNanos);
+                    } finally {
+                        pool.lock.lock();
+                    }
+                    pool.nrBusy--;
+                    if (deferredPwq != null) {
+                        deferredPwq.activeDoneLocked(deferredColor);
+                        deferredPwq = null;
+                    }
+                } while (pool.keepWorkingLocked());
+                if (pool.managed) {
+                    uncount();
+                }
+                pool.idle.addFirst(this);
+            }
+        } finally {
+            pool.lock.unlock();
+        }
+    }
+
+    private void retireLocked() {
+        pool.idle.remove(this);
+        pool.workers.remove(this);
+        pools.workerRetired();
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // The rescuer's loop (rescuer_thread)
+
+    private void rescue() {
+        final Workqueue wq = rescuerOf;
+        for (;;) {
+            Thread.interrupted();
+            final PoolWorkqueue pwq = wq.nextMayday();
+            if (pwq == null) {
+                if (wq.isDestroyed()) {
+                    return;
+                }
+                LockSupport.park(this);
+                continue;
+            }
+            final WorkerPool target = pwq.pool;
+            target.lock.lock();
+            try {
+                for (;;) {
+                    Work work = target.worklist.first();
+                    while (work != null && work.pwq != pwq) {
+                        work = work.next;
+                    }
+                    if (work == null) {
+                        break;
+                    }
+                    target.worklist.remove(work);
+                    final int color = work.color;
+                    final long seq = work.queueSeq();
+                    final long queuedNanos = work.queuedNanos;
+                    target.executed++;
+                    target.lastProgress = System.nanoTime();
+                    target.lock.unlock();
+                    try {
+                        process(work, pwq, color, seq, queuedNanos);
+                    } finally {
+                        target.lock.lock();
+                    }
+                }
+            } finally {
+                target.lock.unlock();
+            }
+            wq.maydayDone(pwq);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Running works (process_one_work)
+
+    /** Runs a dequeued instance, and every instance handed to it meanwhile; does their accounting. */
+    private void process(Work work, PoolWorkqueue pwq, int color, long seq, long queuedNanos) {
+        if (!work.claimRun(pwq, color, seq, queuedNanos)) {
+            return; // handed to the thread running it now; it stays counted active on pwq until that runs it
+        }
+        for (;;) {
+            runOne(work, pwq, queuedNanos);
+            final boolean again = work.finishRun(seq);
+            final PoolWorkqueue donePwq = pwq;
+            final int doneColor = color;
+            if (again) {
+                pwq = work.handoffPwq;
+                color = work.handoffColor;
+                seq = work.handoffSeq;
+                queuedNanos = work.handoffQueuedNanos;
+            }
+            if (!again && donePwq.pool == this.pool) {
+                deferredPwq = donePwq; // accounted when serve() takes its pool lock again
+                deferredColor = doneColor;
+                return;
+            }
+            donePwq.pool.lock.lock();
+            try {
+                donePwq.activeDoneLocked(doneColor);
+            } finally {
+                donePwq.pool.lock.unlock();
+            }
+            if (!again) {
+                return;
+            }
+        }
+    }
+
+    private void runOne(Work work, PoolWorkqueue pwq, long queuedNanos) {
+        final boolean intensive = pwq.wq.cpuIntensive && pool != null && pool.managed && uncountIfCounted();
+        if (intensive) {
+            pool.workerSleeping(); // a CPU-intensive work does not hold back the pool's other works
+        }
+        current = work;
+        currentPwq = pwq;
+        currentStart = System.nanoTime();
+        work.runner = thread;
+        final WorkEvent event = new WorkEvent();
+        event.begin();
+        try {
+            work.function.run();
+        } catch (Throwable failure) {
+            pools.report(failure);
+        } finally {
+            event.end();
+            if (event.shouldCommit()) {
+                event.workqueue = pwq.wq.name();
+                event.work = work.function.getClass().getName();
+                event.pool = pwq.pool.name;
+                event.latency = queuedNanos == 0 ? 0 : currentStart - queuedNanos;
+                event.commit();
+            }
+            work.runner = null;
+            current = null;
+            currentPwq = null;
+            if (intensive) {
+                count();
+            } else if (pool != null) {
+                recountIfReleased();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------
+    // Concurrency accounting (see WorkerPool's notes)
+
+    /** The worker's thread is about to sleep in ksync (outermost call only uncounts). */
+    void sleeping() {
+        if (sleepDepth++ == 0 && pool != null && uncountIfCounted()) {
+            sleepUncounted = true;
+            pool.workerSleeping();
+        }
+    }
+
+    /** The worker's thread runs again after a sleep. */
+    void woken() {
+        if (--sleepDepth == 0 && sleepUncounted) {
+            sleepUncounted = false;
+            count();
+        }
+    }
+
+    /** The watchdog releases a counted worker stuck in a work; true if it did (the caller kicks the pool). */
+    boolean releaseByWatchdog() {
+        for (;;) {
+            final int f = flags;
+            if ((f & COUNTED) == 0) {
+                return false;
+            }
+            if (FLAGS.compareAndSet(this, f, (f & ~COUNTED) | RELEASED)) {
+                pool.nrRunning.decrementAndGet();
+                return true;
+            }
+        }
+    }
+
+    private void count() {
+        FLAGS.getAndBitwiseOr(this, COUNTED);
+        pool.nrRunning.incrementAndGet();
+    }
+
+    /** Leaves the count for good (going idle): drops COUNTED, or the watchdog's RELEASED that replaced it. */
+    private void uncount() {
+        final int old = (int) FLAGS.getAndBitwiseAnd(this, ~(COUNTED | RELEASED));
+        if ((old & COUNTED) != 0) {
+            pool.nrRunning.decrementAndGet();
+        }
+    }
+
+    private boolean uncountIfCounted() {
+        for (;;) {
+            final int f = flags;
+            if ((f & COUNTED) == 0) {
+                return false;
+            }
+            if (FLAGS.compareAndSet(this, f, f & ~COUNTED)) {
+                pool.nrRunning.decrementAndGet();
+                return true;
+            }
+        }
+    }
+
+    private void recountIfReleased() {
+        for (;;) {
+            final int f = flags;
+            if ((f & RELEASED) == 0) {
+                return;
+            }
+            if (FLAGS.compareAndSet(this, f, (f & ~RELEASED) | COUNTED)) {
+                pool.nrRunning.incrementAndGet();
+                return;
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return thread == null ? "Worker[" + id + "]" : "Worker[" + thread.getName() + "]";
+    }
+
+    // VarHandle mechanics
+    private static final VarHandle FLAGS;
+
+    static {
+        try {
+            FLAGS = MethodHandles.lookup().findVarHandle(Worker.class, "flags", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+}

@@ -1,0 +1,174 @@
+package io.ksync.workqueue;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A pool of worker threads sharing one worklist: the kernel's {@code struct worker_pool}. Bound pools (one
+ * normal and one high-priority per CPU) are concurrency-managed: they keep one worker running while they have
+ * work, waking or creating another when it sleeps in a ksync primitive or {@code Blocking.run}. Unbound pools
+ * are not: every queued work wakes a worker, up to the queues' {@code maxActive}.
+ *
+ * <p>Not API. Everything but {@link #nrRunning} and {@link #lastProgress} is guarded by {@link #lock}, a
+ * {@link ReentrantLock} rather than a ksync lock: the pool's own lock must not call the blocking hooks that
+ * call back into the pool.
+ */
+final class WorkerPool {
+
+    /*
+     * Implementation notes (kernel/workqueue.c, "concurrency management").
+     *
+     * nrRunning counts the workers of a bound pool that are awake and working: a worker counts itself when it
+     * leaves the idle list and uncounts itself when it goes back, when it sleeps in a ksync primitive (the
+     * blocking hook, wq_worker_sleeping), while it runs a CPU_INTENSIVE work, and when the watchdog releases it
+     * (a work stuck outside ksync). It is an atomic, not guarded by the lock, because the hook runs on the path
+     * to sleep; the decisions that follow from it take the lock:
+     *
+     *   needMoreWorker  = worklist not empty && nrRunning == 0      (wake an idle worker, or create one)
+     *   keepWorking     = worklist not empty && nrRunning <= 1      (a worker goes on with the next item)
+     *   mayStartWorking = an idle worker remains                     (else ask the manager for a spare)
+     *
+     * For unbound pools nrRunning stays 0, so every queued work wakes a worker and a worker that takes a work
+     * wakes the next idle one while work remains: the chain that runs unbound work in parallel.
+     *
+     * Worker creation is the manager's (WorkerPools' daemon): the pool asks once (wantWorker) and the manager
+     * creates the thread outside every pool lock; if it cannot (the ThreadFactory throws or returns null, the
+     * thread cap is reached), it retries and sends the pool's MEM_RECLAIM queues' rescuers to run their works
+     * (mayday).
+     */
+
+    final WorkerPools pools;
+    /** The CPU of a bound pool, or -1. */
+    final int cpu;
+    final boolean highPri;
+    /** Whether the pool is concurrency-managed (bound). */
+    final boolean managed;
+    final String name;
+
+    final ReentrantLock lock = new ReentrantLock();
+    final WorkList worklist = new WorkList();
+    /** Idle workers, most recently idle first (the kernel's idle_list). */
+    final ArrayDeque<Worker> idle = new ArrayDeque<>();
+    final List<Worker> workers = new ArrayList<>();
+    /** The pool workqueues that queue on this pool, for mayday. */
+    final List<PoolWorkqueue> pwqs = new ArrayList<>();
+    /** Workers counted for concurrency; see the notes. */
+    final AtomicInteger nrRunning = new AtomicInteger();
+    /** When a work last started here (System.nanoTime; the kernel's watchdog_ts). */
+    volatile long lastProgress = System.nanoTime();
+
+    boolean wantWorker;
+    int nextWorkerId;
+    int nrBusy;
+    int maxBusySeen;
+    long executed;
+    long lockups;
+
+    WorkerPool(WorkerPools pools, int cpu, boolean highPri) {
+        this.pools = pools;
+        this.cpu = cpu;
+        this.highPri = highPri;
+        this.managed = cpu >= 0;
+        this.name = (cpu >= 0 ? Integer.toString(cpu) : "u") + (highPri ? "H" : "");
+    }
+
+    /** Wakes or creates a worker if the pool needs one ({@code kick_pool}). */
+    void kickLocked() {
+        if (needMoreWorkerLocked()) {
+            wakeOrRequestLocked();
+        }
+    }
+
+    boolean needMoreWorkerLocked() {
+        return !worklist.isEmpty() && (!managed || nrRunning.get() == 0);
+    }
+
+    boolean keepWorkingLocked() {
+        return !worklist.isEmpty() && (!managed || nrRunning.get() <= 1);
+    }
+
+    /** Whether idle workers are so many that one timed out may leave ({@code too_many_workers}). */
+    boolean tooManyWorkersLocked() {
+        final int nrIdle = idle.size();
+        final int nrBusy = workers.size() - nrIdle;
+        return nrIdle > 2 && (nrIdle - 2) * 4 >= nrBusy;
+    }
+
+    void wakeOrRequestLocked() {
+        final Worker first = idle.peekFirst();
+        if (first != null) {
+            LockSupport.unpark(first.thread);
+        } else {
+            requestWorkerLocked();
+        }
+    }
+
+    /** Asks the manager for a new worker, once until it has answered. */
+    void requestWorkerLocked() {
+        if (!wantWorker) {
+            wantWorker = true;
+            pools.requestWorker(this);
+        }
+    }
+
+    /** A counted worker is about to sleep ({@code wq_worker_sleeping}): the pool may need another. */
+    void workerSleeping() {
+        if (nrRunning.decrementAndGet() == 0) {
+            lock.lock();
+            try {
+                kickLocked();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** Unlinks {@code work} from {@code pwq} if it is still linked there; for cancellers. */
+    boolean tryUnlinkPending(Work work, PoolWorkqueue pwq) {
+        lock.lock();
+        try {
+            if (work.pwq != pwq || work.onList == null) {
+                return false;
+            }
+            pwq.unlinkLocked(work);
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Undoes the accounting of a handed-off instance that a canceller dropped. */
+    void cancelHandedOff(PoolWorkqueue pwq, int color) {
+        lock.lock();
+        try {
+            pwq.activeDoneLocked(color);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether {@code pwq} has works on this pool's worklist (for mayday). */
+    boolean hasWorksOfLocked(PoolWorkqueue pwq) {
+        for (Work work = worklist.first(); work != null; work = work.next) {
+            if (work.pwq == pwq) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A snapshot of the pool's counters. */
+    WorkerPoolStats statsLocked() {
+        return new WorkerPoolStats(name, cpu, highPri, workers.size(), idle.size(), nrBusy,
+                managed ? nrRunning.get() : nrBusy, worklist.size(), maxBusySeen, executed, lockups);
+    }
+
+    @Override
+    public String toString() {
+        return "WorkerPool[" + pools.name() + "/" + name + "]";
+    }
+}

@@ -1,0 +1,65 @@
+package io.ksync.testing;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/** Bounded waits for the workqueue module's tests: every wait fails the test instead of hanging it. */
+public final class Waits {
+
+    public static final long TIMEOUT_SECONDS = 20;
+
+    private Waits() {
+    }
+
+    public static void await(CountDownLatch latch) {
+        try {
+            assertTrue(latch.await(TIMEOUT_SECONDS, TimeUnit.SECONDS), "timed out waiting for a latch");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Polls {@code condition} until it holds; fails after the timeout. */
+    public static void awaitCondition(String what, BooleanSupplier condition) {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                fail("timed out waiting until " + what);
+            }
+            Thread.onSpinWait();
+            Thread.yield();
+        }
+    }
+
+    /** Waits until {@code thread} is parked (WAITING or TIMED_WAITING); fails after the timeout. */
+    public static void awaitParked(Thread thread) {
+        awaitCondition(thread.getName() + " parks", () -> {
+            final Thread.State state = thread.getState();
+            return state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING;
+        });
+    }
+
+    public static void join(Thread thread) {
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+        assertFalse(thread.isAlive(), thread.getName() + " did not end");
+    }
+
+    /** Starts a daemon thread running {@code body}. */
+    public static Thread start(String name, Runnable body) {
+        final Thread thread = new Thread(body, name);
+        thread.setDaemon(true);
+        thread.start();
+        return thread;
+    }
+}
