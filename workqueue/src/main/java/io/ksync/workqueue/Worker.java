@@ -109,6 +109,7 @@ final class Worker implements Runnable {
                     }
                 }
                 pool.idle.remove(this);
+                pools.workerBusy(); // the watchdog must look while this worker works (see WorkerPools' notes)
                 if (pool.idle.isEmpty()) {
                     pool.requestWorkerLocked(); // may_start_working: keep a spare for when this one sleeps
                 }
@@ -124,7 +125,6 @@ final class Worker implements Runnable {
                     if (++pool.nrBusy > pool.maxBusySeen) {
                         pool.maxBusySeen = pool.nrBusy;
                     }
-                    pools.workerBusy(); // the watchdog must look while this worker works
                     pool.executed++;
                     pool.lastProgress = System.nanoTime();
                     if (pool.needMoreWorkerLocked()) {

@@ -13,6 +13,9 @@ public final class Waits {
 
     public static final long TIMEOUT_SECONDS = 20;
 
+    /** Failures of threads made by {@link #start}, rethrown by {@link #join}. */
+    private static final java.util.Map<Thread, Throwable> FAILURES = new java.util.concurrent.ConcurrentHashMap<>();
+
     private Waits() {
     }
 
@@ -53,12 +56,17 @@ public final class Waits {
             throw new AssertionError(e);
         }
         assertFalse(thread.isAlive(), thread.getName() + " did not end");
+        final Throwable failure = FAILURES.remove(thread);
+        if (failure != null) {
+            throw new AssertionError(thread.getName() + " failed", failure);
+        }
     }
 
-    /** Starts a daemon thread running {@code body}. */
+    /** Starts a daemon thread running {@code body}; {@link #join} rethrows what it threw. */
     public static Thread start(String name, Runnable body) {
         final Thread thread = new Thread(body, name);
         thread.setDaemon(true);
+        thread.setUncaughtExceptionHandler(FAILURES::put);
         thread.start();
         return thread;
     }

@@ -269,6 +269,7 @@ class WorkTest extends WorkqueueTestBase {
         awaitCondition("the queuer is going", () -> runs.get() > 10);
         int waited = 0;
         for (int i = 0; i < 200; i++) {
+            awaitCondition("the queuer queues the work again", work::isPending);
             final int before = runs.get();
             if (work.flush()) { // it waited for an instance queued before the call: that instance ran
                 waited++;
