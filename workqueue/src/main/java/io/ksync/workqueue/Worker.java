@@ -243,7 +243,7 @@ final class Worker implements Runnable {
     private void runOne(Work work, PoolWorkqueue pwq, long queuedNanos) {
         final boolean intensive = pwq.wq.cpuIntensive && pool != null && pool.managed && uncountIfCounted();
         if (intensive) {
-            pool.workerSleeping(); // a CPU-intensive work does not hold back the pool's other works
+            pool.runningDropped(); // a CPU-intensive work does not hold back the pool's other works
         }
         current = work;
         currentPwq = pwq;
@@ -282,7 +282,7 @@ final class Worker implements Runnable {
     void sleeping() {
         if (sleepDepth++ == 0 && pool != null && uncountIfCounted()) {
             sleepUncounted = true;
-            pool.workerSleeping();
+            pool.runningDropped();
         }
     }
 

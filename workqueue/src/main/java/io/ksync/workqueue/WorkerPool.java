@@ -115,9 +115,13 @@ final class WorkerPool {
         }
     }
 
-    /** A counted worker is about to sleep ({@code wq_worker_sleeping}): the pool may need another. */
-    void workerSleeping() {
-        if (nrRunning.decrementAndGet() == 0) {
+    /**
+     * A worker has just uncounted itself (it is about to sleep, {@code wq_worker_sleeping}, or starts a
+     * CPU-intensive work): if no worker is left running, the pool may need another. The check of nrRunning is
+     * a hint; kickLocked() decides under the lock.
+     */
+    void runningDropped() {
+        if (nrRunning.get() == 0) {
             lock.lock();
             try {
                 kickLocked();

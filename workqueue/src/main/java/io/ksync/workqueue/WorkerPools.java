@@ -475,7 +475,7 @@ public final class WorkerPools implements AutoCloseable {
         boolean busy = false;
         for (WorkerPool pool : allPools) {
             String lockup = null;
-            Thread stuckThread = null;
+            StackTraceElement[] stuckStack = null;
             long stalled = 0;
             int pending = 0;
             pool.lock.lock();
@@ -498,8 +498,8 @@ public final class WorkerPools implements AutoCloseable {
                         if (work != null) {
                             stuck.append(stuck.length() == 0 ? "" : ", ").append(work.function)
                                     .append(" on ").append(worker.thread.getName());
-                            if (stuckThread == null) {
-                                stuckThread = worker.thread;
+                            if (stuckStack == null) { // now, before the release lets the work move on
+                                stuckStack = worker.thread.getStackTrace();
                             }
                             if (pool.managed) {
                                 worker.releaseByWatchdog();
@@ -523,13 +523,13 @@ public final class WorkerPools implements AutoCloseable {
                 pool.lock.unlock();
             }
             if (lockup != null) {
-                reportLockup(pool, stalled, pending, lockup, stuckThread);
+                reportLockup(pool, stalled, pending, lockup, stuckStack);
             }
         }
         return busy;
     }
 
-    private void reportLockup(WorkerPool pool, long stalled, int pending, String stuck, Thread stuckThread) {
+    private void reportLockup(WorkerPool pool, long stalled, int pending, String stuck, StackTraceElement[] stack) {
         final WorkqueueLockupEvent event = new WorkqueueLockupEvent();
         if (event.shouldCommit()) {
             event.pool = name + "/" + pool.name;
@@ -541,8 +541,8 @@ public final class WorkerPools implements AutoCloseable {
         final IllegalStateException report = new IllegalStateException("workqueue lockup: pool " + name + "/"
                 + pool.name + " started nothing for " + TimeUnit.NANOSECONDS.toMillis(stalled) + " ms with "
                 + pending + " work(s) pending; stuck: " + stuck + " (the stack trace is the stuck thread's)");
-        if (stuckThread != null) {
-            report.setStackTrace(stuckThread.getStackTrace());
+        if (stack != null) {
+            report.setStackTrace(stack);
         }
         report(report);
     }

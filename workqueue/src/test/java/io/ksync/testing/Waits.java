@@ -1,7 +1,6 @@
 package io.ksync.testing;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.concurrent.CountDownLatch;
@@ -21,7 +20,9 @@ public final class Waits {
 
     public static void await(CountDownLatch latch) {
         try {
-            assertTrue(latch.await(TIMEOUT_SECONDS, TimeUnit.SECONDS), "timed out waiting for a latch");
+            if (!latch.await(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                fail("timed out waiting for a latch; threads:\n" + threadDump());
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
@@ -33,11 +34,29 @@ public final class Waits {
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() - deadline > 0) {
-                fail("timed out waiting until " + what);
+                fail("timed out waiting until " + what + "; threads:\n" + threadDump());
             }
             Thread.onSpinWait();
             Thread.yield();
         }
+    }
+
+    /** The ksync frames of every thread, to say where a timed-out test was stuck. */
+    public static String threadDump() {
+        final StringBuilder dump = new StringBuilder();
+        for (java.util.Map.Entry<Thread, StackTraceElement[]> entry : Thread.getAllStackTraces().entrySet()) {
+            final StringBuilder frames = new StringBuilder();
+            for (StackTraceElement frame : entry.getValue()) {
+                if (frame.getClassName().startsWith("io.ksync")) {
+                    frames.append("    at ").append(frame).append('\n');
+                }
+            }
+            if (frames.length() > 0) {
+                dump.append(entry.getKey().getName()).append(' ').append(entry.getKey().getState()).append('\n')
+                        .append(frames);
+            }
+        }
+        return dump.toString();
     }
 
     /** Waits until {@code thread} is parked (WAITING or TIMED_WAITING); fails after the timeout. */
