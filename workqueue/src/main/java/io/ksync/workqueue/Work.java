@@ -97,6 +97,13 @@ public final class Work {
     static final int GRABBED_IDLE = 1;
     static final int OTHER_CANCELING = 2;
 
+    /**
+     * Test only: a deliberately broken work item that clears PENDING after its run instead of before it, so that a
+     * queueing during the run is lost (returns false, yet no run follows). The torture test shows it catches this.
+     * Set before any work is queued and reset afterwards; plain static: read on the run path, never in production.
+     */
+    static boolean clearPendingAfterRunForTesting;
+
     final Runnable function;
     /** The delayed work this work belongs to, or null. */
     final DelayedWork delayed;
@@ -120,8 +127,9 @@ public final class Work {
     /** The thread running the function, or null; compared with the current thread only. */
     volatile Thread runner;
 
-    // A handed-off instance: written by the dequeuing worker before its HANDOFF CAS, read after a CAS that
-    // clears HANDOFF (by the runner, which then runs it, or by a canceller, which drops it).
+    // A handed-off instance: written by the dequeuing worker before its HANDOFF CAS; read by whoever clears
+    // HANDOFF: the runner reads them before its CAS (which also clears PENDING, after which a new instance may be
+    // handed off and overwrite them), a canceller after its CAS (it keeps PENDING, so nothing can overwrite them).
     PoolWorkqueue handoffPwq;
     int handoffColor;
     long handoffSeq;
@@ -284,7 +292,7 @@ public final class Work {
         for (;;) {
             final int s = state;
             if ((s & RUNNING) != 0) {
-                handoffPwq = pwq;          // plain: published by the CAS below, read after a CAS clearing HANDOFF
+                handoffPwq = pwq;          // plain: published by the CAS below; see the handoff fields' comment
                 handoffColor = color;
                 handoffSeq = seq;
                 handoffQueuedNanos = queuedNanos;
@@ -294,7 +302,8 @@ public final class Work {
                 continue;
             }
             // clears PENDING before the function runs, so that it may be queued again while it runs
-            if (STATE.compareAndSet(this, s, (s | RUNNING) & ~PENDING)) {
+            final int next = clearPendingAfterRunForTesting ? s | RUNNING : (s | RUNNING) & ~PENDING;
+            if (STATE.compareAndSet(this, s, next)) {
                 return true;
             }
         }
@@ -303,13 +312,19 @@ public final class Work {
     /**
      * The run of instance {@code seq} returned: advance doneSeq, then RUNNING -> 0, or, if an instance was handed
      * off meanwhile, keep RUNNING, clear PENDING and HANDOFF and return true: the caller runs the handed-off
-     * instance next (its pwq, color and number are in the handoff fields).
+     * instance next, whose pwq, color, number and queueing time this copies into {@code next}'s fields.
      */
-    boolean finishRun(long seq) {
+    boolean finishRun(long seq, Worker next) {
         advanceDone(seq);
         for (;;) {
             final int s = state;
             if ((s & HANDOFF) != 0) {
+                // read the handed-off instance before the CAS: once PENDING is clear, a new queueing may be handed
+                // off by another worker, which overwrites these fields
+                next.nextPwq = handoffPwq;
+                next.nextColor = handoffColor;
+                next.nextSeq = handoffSeq;
+                next.nextQueuedNanos = handoffQueuedNanos;
                 if (STATE.compareAndSet(this, s, s & ~(HANDOFF | PENDING | WAITING))) {
                     if ((s & WAITING) != 0) {
                         WaitVar.wakeUp(this);
@@ -319,7 +334,9 @@ public final class Work {
                 continue;
             }
             // release: the run's actions happen-before a cancelSync()/flush() that sees RUNNING clear
-            if (STATE.compareAndSet(this, s, s & ~(RUNNING | WAITING))) {
+            final int cleared = clearPendingAfterRunForTesting && (s & CANCELING) == 0 ? RUNNING | WAITING | PENDING
+                    : RUNNING | WAITING;
+            if (STATE.compareAndSet(this, s, s & ~cleared)) {
                 if ((s & WAITING) != 0) {
                     WaitVar.wakeUp(this);
                 }

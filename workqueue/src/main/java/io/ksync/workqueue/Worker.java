@@ -51,6 +51,12 @@ final class Worker implements Runnable {
     volatile PoolWorkqueue currentPwq;
     volatile long currentStart;
 
+    /** The instance handed to this worker's current run, copied by Work.finishRun (own thread only). */
+    PoolWorkqueue nextPwq;
+    int nextColor;
+    long nextSeq;
+    long nextQueuedNanos;
+
     /** An execution of this pool whose accounting waits until the worker takes the pool lock again. */
     private PoolWorkqueue deferredPwq;
     private int deferredColor;
@@ -214,14 +220,14 @@ final class Worker implements Runnable {
         }
         for (;;) {
             runOne(work, pwq, queuedNanos);
-            final boolean again = work.finishRun(seq);
+            final boolean again = work.finishRun(seq, this);
             final PoolWorkqueue donePwq = pwq;
             final int doneColor = color;
             if (again) {
-                pwq = work.handoffPwq;
-                color = work.handoffColor;
-                seq = work.handoffSeq;
-                queuedNanos = work.handoffQueuedNanos;
+                pwq = nextPwq;
+                color = nextColor;
+                seq = nextSeq;
+                queuedNanos = nextQueuedNanos;
             }
             if (!again && donePwq.pool == this.pool) {
                 deferredPwq = donePwq; // accounted when serve() takes its pool lock again

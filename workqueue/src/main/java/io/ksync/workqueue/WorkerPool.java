@@ -131,11 +131,18 @@ final class WorkerPool {
         }
     }
 
-    /** Unlinks {@code work} from {@code pwq} if it is still linked there; for cancellers. */
+    /**
+     * Unlinks {@code work} from {@code pwq} if it is still linked there; for cancellers, which found {@code pwq}
+     * without a lock. The work may meanwhile have been dequeued and linked on another pool, under that pool's lock:
+     * then its fields may be read here half-updated. What makes the check safe is that a list of this pool is
+     * stored in {@code onList} only under this pool's lock, so seeing one of them here means the work is linked
+     * here (the dequeue's null, written under this lock, is always seen over an older value).
+     */
     boolean tryUnlinkPending(Work work, PoolWorkqueue pwq) {
         lock.lock();
         try {
-            if (work.pwq != pwq || work.onList == null) {
+            final WorkList list = work.onList;
+            if (work.pwq != pwq || (list != worklist && list != pwq.inactive)) {
                 return false;
             }
             pwq.unlinkLocked(work);

@@ -572,6 +572,23 @@ public final class Workqueue implements Executor {
         return running != null && running.wq == this;
     }
 
+    /** The per-pool books of this queue, for debugging a flush that does not return (tests). */
+    String describePools() {
+        final StringBuilder text = new StringBuilder(name).append(": pwqsToFlush=").append(pwqsToFlush.get());
+        for (PoolWorkqueue pwq : pwqs) {
+            pwq.pool.lock.lock();
+            try {
+                text.append("\n  ").append(pwq.pool).append(" inFlight=").append(pwq.inFlight[0]).append('/')
+                        .append(pwq.inFlight[1]).append(" workColor=").append(pwq.workColor).append(" flushColor=")
+                        .append(pwq.flushColor).append(" nrActive=").append(pwq.nrActive).append(" inactive=")
+                        .append(pwq.inactive.size()).append(" worklist=").append(pwq.pool.worklist.size());
+            } finally {
+                pwq.pool.lock.unlock();
+            }
+        }
+        return text.toString();
+    }
+
     // ---------------------------------------------------------------------------------------------------
     // Helpers
 

@@ -1,6 +1,5 @@
 package io.ksync.testing;
 
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.concurrent.CountDownLatch;
@@ -74,7 +73,9 @@ public final class Waits {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
         }
-        assertFalse(thread.isAlive(), thread.getName() + " did not end");
+        if (thread.isAlive()) {
+            fail(thread.getName() + " did not end; threads:\n" + threadDump());
+        }
         final Throwable failure = FAILURES.remove(thread);
         if (failure != null) {
             throw new AssertionError(thread.getName() + " failed", failure);
