@@ -15,6 +15,7 @@ import io.ksync.bench.rcu.RcuReadBenchmark;
 import io.ksync.bench.rcu.RcuWriterBenchmark;
 import io.ksync.bench.timer.TimerBenchmark;
 import io.ksync.bench.wait.CompletionBenchmark;
+import io.ksync.bench.workqueue.WorkqueueBenchmark;
 import io.ksync.percpu.Cpus;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,6 +33,7 @@ public final class ComparisonRows {
     private static final String ISSUE_4 = "issue 4";
     private static final String ISSUE_5 = "issue 5";
     private static final String ISSUE_6 = "issue 6";
+    private static final String ISSUE_8 = "issue 8";
 
     private ComparisonRows() {
     }
@@ -58,6 +60,7 @@ public final class ComparisonRows {
         rcuReads(rows);
         rcuHashMaps(rows);
         rcuWriters(rows);
+        workqueues(rows);
         return rows;
     }
 
@@ -362,6 +365,32 @@ public final class ComparisonRows {
         rows.add(new ComparisonRow("deferred no-op callbacks, 1 caller, sustained (bounded queue of 2^18)",
                 "Rcu.call", BenchmarkRef.of(bench, "call"), "ThreadPoolExecutor.execute (1 thread)",
                 BenchmarkRef.of(bench, "executorExecute"), null));
+    }
+
+    private static void workqueues(List<ComparisonRow> rows) {
+        final Class<?> bench = WorkqueueBenchmark.class;
+        final String tiny = "queue 1024 tiny items and wait for them, 1 submitting thread";
+        final BenchmarkRef bound = BenchmarkRef.of(bench, "workqueueBoundTinyItems");
+        rows.add(new ComparisonRow(tiny, "Workqueue (bound)", bound, "ThreadPoolExecutor (" + Cpus.count() + " threads)",
+                BenchmarkRef.of(bench, "threadPoolExecutorTinyItems"), Target.atLeast(1, ISSUE_8)));
+        rows.add(new ComparisonRow(tiny, "Workqueue (bound)", bound, "ForkJoinPool (" + Cpus.count() + ")",
+                BenchmarkRef.of(bench, "forkJoinPoolTinyItems"), null));
+        rows.add(new ComparisonRow(tiny, "Workqueue (UNBOUND)", BenchmarkRef.of(bench, "workqueueUnboundTinyItems"),
+                "ThreadPoolExecutor (" + Cpus.count() + " threads)", BenchmarkRef.of(bench, "threadPoolExecutorTinyItems"),
+                null));
+        final String blocking = "batch of 64 items, half sleep 200 us in a Completion (batches per ms)";
+        final BenchmarkRef boundBlocking = BenchmarkRef.of(bench, "workqueueBlockingBatch");
+        rows.add(new ComparisonRow(blocking, "Workqueue (bound)", boundBlocking,
+                "fixed ThreadPoolExecutor (" + Cpus.count() + " threads)", BenchmarkRef.of(bench, "fixedPoolBlockingBatch"),
+                Target.atLeast(2, ISSUE_8)));
+        rows.add(new ComparisonRow(blocking, "Workqueue (bound)", boundBlocking, "cached thread pool",
+                BenchmarkRef.of(bench, "cachedPoolBlockingBatch"), null));
+        rows.add(new ComparisonRow("hand-off round trip: schedule, spin until it ran", "Tasklet.schedule",
+                BenchmarkRef.of(bench, "taskletScheduleRoundTrip"), "single-thread Executor.execute",
+                BenchmarkRef.of(bench, "executorExecuteRoundTrip"), null));
+        rows.add(new ComparisonRow("delayed work 10 s ahead, cancelled, 1 thread", "DelayedWork queue+cancel",
+                BenchmarkRef.of(bench, "delayedWorkQueueCancel"), "ScheduledThreadPoolExecutor schedule+cancel",
+                BenchmarkRef.of(bench, "scheduledExecutorScheduleCancel"), Target.atLeast(10, ISSUE_8)));
     }
 
     /** Notes, in a scenario, that this many threads oversubscribe this machine's cores. */

@@ -69,6 +69,7 @@ public final class Tasklet {
      *
      * Transitions (each a CAS or an atomic RMW of the state word):
      *   schedule:       SCHED=0              -> SCHED, then push on a CPU list and raise          (returns true)
+     *                   SCHED=1              -> SCHED (an RMW all the same: it publishes)          (returns false)
      *   softirq pops:   SCHED                -> SCHED|RUN          (trylock; RUN already set -> SCHED|RUN|DEFERRED)
      *     count != 0:   SCHED|RUN            -> SCHED|PARKED       (drop RUN; then re-check count, see below)
      *     count == 0:   SCHED|RUN            -> RUN                (clear SCHED, then the callback runs)
@@ -275,14 +276,11 @@ public final class Tasklet {
     // Scheduling and running
 
     private boolean schedule(boolean onHi) {
-        for (;;) {
-            final int s = state;
-            if ((s & SCHED) != 0) {
-                return false;
-            }
-            if (STATE.compareAndSet(this, s, s | SCHED)) { // full fence: orders the caller's writes before the run
-                break;
-            }
+        // test_and_set_bit, a write even when SCHED is already set: the clear of SCHED before the run reads it, so
+        // the caller's earlier writes happen-before that run whether this call returns true or false (a read
+        // that saw SCHED and returned would publish nothing: the run it counts on could miss the caller's data)
+        if (((int) STATE.getAndBitwiseOr(this, SCHED) & SCHED) != 0) {
+            return false;
         }
         hi = onHi;
         queueOn(softirq.cpuFor(Cpus.current()));

@@ -35,9 +35,10 @@ import java.util.function.BooleanSupplier;
  *   {@code flush} and {@code cancelSync}.</li>
  * </ul>
  *
- * <p>Queueing allocates nothing: the work is its own list node. Memory effects: actions before a queueing that
- * returns true happen-before the run it leads to; the actions of a run happen-before {@link #flush()} or
- * {@link #cancelSync()} returns after waiting for it.
+ * <p>Queueing allocates nothing: the work is its own list node. Memory effects: actions before a queueing
+ * happen-before the start of the run that serves it, whether it returned true or false (false: the pending
+ * instance, which has not started, will see them), unless the instance is cancelled; the actions of a run
+ * happen-before {@link #flush()} or {@link #cancelSync()} returns after waiting for it.
  *
  * <pre>{@code
  * final class Device {
@@ -259,16 +260,11 @@ public final class Work {
 
     /** PENDING=0 -> PENDING; false if it was pending (or a canceller holds it). */
     boolean tryClaimPending() {
-        for (;;) {
-            final int s = state;
-            if ((s & PENDING) != 0) {
-                return false;
-            }
-            // full fence (volatile CAS): orders the queuer's writes before the run that this instance leads to
-            if (STATE.compareAndSet(this, s, s | PENDING)) {
-                return true;
-            }
-        }
+        // test_and_set_bit, a volatile RMW even when PENDING is already set: the worker's claim (which clears
+        // PENDING) reads what it wrote, so the queuer's earlier writes happen-before the run that serves this
+        // queueing whether it returns true or false. A plain read that saw PENDING and returned false would
+        // publish nothing (the kernel's "ghost PENDING" bug, fixed by commit 346c09f80459).
+        return ((int) STATE.getAndBitwiseOr(this, PENDING) & PENDING) == 0;
     }
 
     /** Numbers a new instance (owner of PENDING only) and returns its number. */

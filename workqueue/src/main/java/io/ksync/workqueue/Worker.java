@@ -25,8 +25,10 @@ final class Worker implements Runnable {
      * by sleepDepth (plain: own thread only). Only the outermost sleep uncounts, and only a sleep that did
      * uncount recounts on waking.
      *
-     * current/currentPwq/currentStart are volatile: read by the watchdog and by Workqueue's chained-work and
-     * flush-from-own-work checks (which read them on the worker's own thread).
+     * current/currentPwq are volatile: read by the watchdog and by Workqueue's chained-work and
+     * flush-from-own-work checks (which read them on the worker's own thread). runs counts the works started
+     * (setOpaque by the worker, getOpaque by the watchdog, which only needs to see it change): progress is
+     * measured by counting, not by reading the clock on every work.
      */
 
     /** The worker running on the calling thread, or null: how the blocking hook and the queues find it. */
@@ -49,7 +51,10 @@ final class Worker implements Runnable {
 
     volatile Work current;
     volatile PoolWorkqueue currentPwq;
-    volatile long currentStart;
+    private long runs;
+    /** The watchdog's view (manager thread only): {@link #runs} when it last changed, and when that was. */
+    long watchdogSeenRuns;
+    long watchdogSeenAt;
 
     /** The instance handed to this worker's current run, copied by Work.finishRun (own thread only). */
     PoolWorkqueue nextPwq;
@@ -132,7 +137,6 @@ final class Worker implements Runnable {
                         pool.maxBusySeen = pool.nrBusy;
                     }
                     pool.executed++;
-                    pool.lastProgress = System.nanoTime();
                     if (pool.needMoreWorkerLocked()) {
                         pool.wakeOrRequestLocked(); // unbound pools: the next idle worker takes the next work
                     }
@@ -195,7 +199,6 @@ final class Worker implements Runnable {
                     final long seq = work.queueSeq();
                     final long queuedNanos = work.queuedNanos;
                     target.executed++;
-                    target.lastProgress = System.nanoTime();
                     target.lock.unlock();
                     try {
                         process(work, pwq, color, seq, queuedNanos);
@@ -253,7 +256,8 @@ final class Worker implements Runnable {
         }
         current = work;
         currentPwq = pwq;
-        currentStart = System.nanoTime();
+        RUNS.setOpaque(this, runs + 1);
+        final long started = queuedNanos == 0 ? 0 : System.nanoTime(); // only for the latency event
         work.runner = thread;
         final WorkEvent event = new WorkEvent();
         event.begin();
@@ -267,7 +271,7 @@ final class Worker implements Runnable {
                 event.workqueue = pwq.wq.name();
                 event.work = work.function.getClass().getName();
                 event.pool = pwq.pool.name;
-                event.latency = queuedNanos == 0 ? 0 : currentStart - queuedNanos;
+                event.latency = queuedNanos == 0 ? 0 : started - queuedNanos;
                 event.commit();
             }
             work.runner = null;
@@ -298,6 +302,11 @@ final class Worker implements Runnable {
             sleepUncounted = false;
             count();
         }
+    }
+
+    /** The number of works this worker has started (any thread; opaque). */
+    long runs() {
+        return (long) RUNS.getOpaque(this);
     }
 
     /** The watchdog releases a counted worker stuck in a work; true if it did (the caller kicks the pool). */
@@ -360,10 +369,12 @@ final class Worker implements Runnable {
 
     // VarHandle mechanics
     private static final VarHandle FLAGS;
+    private static final VarHandle RUNS;
 
     static {
         try {
             FLAGS = MethodHandles.lookup().findVarHandle(Worker.class, "flags", int.class);
+            RUNS = MethodHandles.lookup().findVarHandle(Worker.class, "runs", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

@@ -13,7 +13,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * work, waking or creating another when it sleeps in a ksync primitive or {@code Blocking.run}. Unbound pools
  * are not: every queued work wakes a worker, up to the queues' {@code maxActive}.
  *
- * <p>Not API. Everything but {@link #nrRunning} and {@link #lastProgress} is guarded by {@link #lock}, a
+ * <p>Not API. Everything but {@link #nrRunning} and the watchdog's fields is guarded by {@link #lock}, a
  * {@link ReentrantLock} rather than a ksync lock: the pool's own lock must not call the blocking hooks that
  * call back into the pool.
  */
@@ -58,8 +58,9 @@ final class WorkerPool {
     final List<PoolWorkqueue> pwqs = new ArrayList<>();
     /** Workers counted for concurrency; see the notes. */
     final AtomicInteger nrRunning = new AtomicInteger();
-    /** When a work last started here (System.nanoTime; the kernel's watchdog_ts). */
-    volatile long lastProgress = System.nanoTime();
+    /** The watchdog's view (manager thread only): {@link #executed} when it last changed, and when that was. */
+    long watchdogSeenExecuted;
+    long watchdogSeenAt = System.nanoTime();
 
     boolean wantWorker;
     int nextWorkerId;

@@ -480,6 +480,18 @@ public final class WorkerPools implements AutoCloseable {
             int pending = 0;
             pool.lock.lock();
             try {
+                // progress since the last look, or nothing waiting: the stall clocks restart now
+                if (pool.executed != pool.watchdogSeenExecuted || pool.worklist.isEmpty()) {
+                    pool.watchdogSeenExecuted = pool.executed;
+                    pool.watchdogSeenAt = now;
+                }
+                for (Worker worker : pool.workers) {
+                    final long runs = worker.runs();
+                    if (runs != worker.watchdogSeenRuns || worker.current == null) {
+                        worker.watchdogSeenRuns = runs;
+                        worker.watchdogSeenAt = now;
+                    }
+                }
                 if (pool.nrBusy == 0) {
                     continue;
                 }
@@ -487,10 +499,10 @@ public final class WorkerPools implements AutoCloseable {
                 if (pool.worklist.isEmpty()) {
                     continue;
                 }
-                stalled = now - pool.lastProgress;
+                stalled = now - pool.watchdogSeenAt;
                 if (stalled >= watchdogNanos) {
                     pool.lockups++;
-                    pool.lastProgress = now; // report again only after another threshold
+                    pool.watchdogSeenAt = now; // report again only after another threshold
                     pending = pool.worklist.size();
                     final StringBuilder stuck = new StringBuilder();
                     for (Worker worker : pool.workers) {
@@ -511,7 +523,7 @@ public final class WorkerPools implements AutoCloseable {
                 } else if (pool.managed && stalled >= cpuIntensiveNanos) {
                     boolean released = false;
                     for (Worker worker : pool.workers) {
-                        if (worker.current != null && now - worker.currentStart >= cpuIntensiveNanos) {
+                        if (worker.current != null && now - worker.watchdogSeenAt >= cpuIntensiveNanos) {
                             released |= worker.releaseByWatchdog();
                         }
                     }
