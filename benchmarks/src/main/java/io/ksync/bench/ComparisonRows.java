@@ -378,7 +378,7 @@ public final class ComparisonRows {
         rows.add(new ComparisonRow(tiny, "Workqueue (UNBOUND)", BenchmarkRef.of(bench, "workqueueUnboundTinyItems"),
                 "ThreadPoolExecutor (" + Cpus.count() + " threads)", BenchmarkRef.of(bench, "threadPoolExecutorTinyItems"),
                 null));
-        final String blocking = "batch of 64 items, half sleep 200 us in a Completion (batches per ms)";
+        final String blocking = "batch of 64 items, half sleep 200 us in a Completion (one op = one batch)";
         final BenchmarkRef boundBlocking = BenchmarkRef.of(bench, "workqueueBlockingBatch");
         rows.add(new ComparisonRow(blocking, "Workqueue (bound)", boundBlocking,
                 "fixed ThreadPoolExecutor (" + Cpus.count() + " threads)", BenchmarkRef.of(bench, "fixedPoolBlockingBatch"),
