@@ -339,6 +339,13 @@ public final class Softirq implements AutoCloseable {
         return cpus[cpuIndex(cpuHint)];
     }
 
+    /** Throws if the instance is closed and the caller is not one of its threads (which may still raise). */
+    void checkAccepting() {
+        if (closed && servingCpu() < 0) {
+            throw closedException();
+        }
+    }
+
     /** Raises {@code mask} on {@code cpu}, refusing it (and saying why) when the instance no longer runs. */
     void raiseMask(SoftirqCpu cpu, int mask) {
         if (closed && servingCpu() < 0) {

@@ -276,6 +276,7 @@ public final class Tasklet {
     // Scheduling and running
 
     private boolean schedule(boolean onHi) {
+        softirq.checkAccepting(); // before SCHED is taken: a refused schedule must leave the tasklet as it was
         // test_and_set_bit, a write even when SCHED is already set: the clear of SCHED before the run reads it, so
         // the caller's earlier writes happen-before that run whether this call returns true or false (a read
         // that saw SCHED and returned would publish nothing: the run it counts on could miss the caller's data)

@@ -234,15 +234,15 @@ public final class DelayedWork {
             wq.registerDelayed(this);
             registeredOn = wq;
         }
-        final TimerService service = wq.pools.timers();
-        Timer current = timer;
-        if (current == null || current.service() != service) {
-            current = new Timer(service, t -> expired());
-            timer = current;
-        }
         try {
+            final TimerService service = wq.pools.timers();
+            Timer current = timer;
+            if (current == null || current.service() != service) {
+                current = new Timer(service, t -> expired());
+                timer = current;
+            }
             current.add(service.nanoTime() + nanos);
-        } catch (IllegalStateException e) { // the timer service refuses (closed, or full): do not leak PENDING
+        } catch (RuntimeException | Error e) { // refused (pools or service closed, full): do not leak PENDING
             work.abandonInstance(work.queueSeq());
             throw e;
         }

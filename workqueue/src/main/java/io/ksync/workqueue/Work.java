@@ -72,7 +72,7 @@ public final class Work {
      * Transitions:
      *   queue:         PENDING=0          -> PENDING, queueSeq++, link on a pwq (pool lock)
      *   dequeue+claim: PENDING            -> RUNNING             (RUNNING already set: -> +HANDOFF, unlinked)
-     *   finish:        RUNNING            -> 0                   (HANDOFF: -> RUNNING, -PENDING, run it again)
+     *   finish:        RUNNING            -> 0                   (HANDOFF: -HANDOFF, read it, -PENDING, run it)
      *   grab (cancel): PENDING, linked    -> PENDING owned by the canceller (unlinked under the pool lock, or the
      *                                        timer deleted, or HANDOFF cleared by CAS); PENDING=0 -> PENDING
      *   release:       PENDING|CANCELING  -> 0
@@ -129,8 +129,8 @@ public final class Work {
     volatile Thread runner;
 
     // A handed-off instance: written by the dequeuing worker before its HANDOFF CAS; read by whoever clears
-    // HANDOFF: the runner reads them before its CAS (which also clears PENDING, after which a new instance may be
-    // handed off and overwrite them), a canceller after its CAS (it keeps PENDING, so nothing can overwrite them).
+    // HANDOFF, after its CAS and while PENDING is still set (the runner and a canceller alike), so that nothing can
+    // overwrite them in between.
     PoolWorkqueue handoffPwq;
     int handoffColor;
     long handoffSeq;
@@ -315,19 +315,22 @@ public final class Work {
         for (;;) {
             final int s = state;
             if ((s & HANDOFF) != 0) {
-                // read the handed-off instance before the CAS: once PENDING is clear, a new queueing may be handed
-                // off by another worker, which overwrites these fields
+                // take the handed-off instance in two steps, as a canceller does: clear HANDOFF alone (PENDING stays
+                // set, so nobody can queue, hand off or overwrite the handoff fields), read the fields, and only
+                // then clear PENDING (the instance starts). Reading before one combined CAS would be open to ABA:
+                // cancel + queue + a new handoff can restore the very state word read, with other fields behind it.
+                if (!STATE.compareAndSet(this, s, s & ~HANDOFF)) {
+                    continue;
+                }
                 next.nextPwq = handoffPwq;
                 next.nextColor = handoffColor;
                 next.nextSeq = handoffSeq;
                 next.nextQueuedNanos = handoffQueuedNanos;
-                if (STATE.compareAndSet(this, s, s & ~(HANDOFF | PENDING | WAITING))) {
-                    if ((s & WAITING) != 0) {
-                        WaitVar.wakeUp(this);
-                    }
-                    return true;
+                final int old = (int) STATE.getAndBitwiseAnd(this, ~(PENDING | WAITING));
+                if ((old & WAITING) != 0) {
+                    WaitVar.wakeUp(this);
                 }
-                continue;
+                return true;
             }
             // release: the run's actions happen-before a cancelSync()/flush() that sees RUNNING clear
             final int cleared = clearPendingAfterRunForTesting && (s & CANCELING) == 0 ? RUNNING | WAITING | PENDING

@@ -177,7 +177,7 @@ final class Worker implements Runnable {
             Thread.interrupted();
             final PoolWorkqueue pwq = wq.nextMayday();
             if (pwq == null) {
-                if (wq.isDestroyed()) {
+                if (wq.isRescuerStopped()) {
                     return;
                 }
                 LockSupport.park(this);
@@ -277,6 +277,9 @@ final class Worker implements Runnable {
             work.runner = null;
             current = null;
             currentPwq = null;
+            // an interrupt aimed at this work (FutureTask.cancel(true) from invokeAny, a timed invokeAll) must not
+            // reach the next work this thread runs, which may belong to another queue
+            Thread.interrupted();
             if (intensive) {
                 count();
             } else if (pool != null) {
@@ -324,8 +327,10 @@ final class Worker implements Runnable {
     }
 
     private void count() {
-        FLAGS.getAndBitwiseOr(this, COUNTED);
+        // the unit first, then the bit that lets the watchdog take it back: never a COUNTED worker whose unit is
+        // missing (a release in between would take nrRunning below zero and hide the pool's need for a worker)
         pool.nrRunning.incrementAndGet();
+        FLAGS.getAndBitwiseOr(this, COUNTED);
     }
 
     /** Leaves the count for good (going idle): drops COUNTED, or the watchdog's RELEASED that replaced it. */

@@ -85,7 +85,7 @@ final class WorkerPool {
     }
 
     boolean needMoreWorkerLocked() {
-        return !worklist.isEmpty() && (!managed || nrRunning.get() == 0);
+        return !worklist.isEmpty() && (!managed || nrRunning.get() <= 0); // <= : a count may dip for a moment
     }
 
     boolean keepWorkingLocked() {
@@ -122,7 +122,7 @@ final class WorkerPool {
      * a hint; kickLocked() decides under the lock.
      */
     void runningDropped() {
-        if (nrRunning.get() == 0) {
+        if (nrRunning.get() <= 0) {
             lock.lock();
             try {
                 kickLocked();

@@ -217,6 +217,7 @@ public final class WorkerPools implements AutoCloseable {
         }
         closed = true;
         LockSupport.unpark(manager);
+        boolean interrupted = joinUninterruptibly(manager); // first: after it, no worker is being created
         final List<Thread> threads = new ArrayList<>();
         for (WorkerPool pool : allPools) {
             pool.lock.lock();
@@ -229,17 +230,8 @@ public final class WorkerPools implements AutoCloseable {
                 pool.lock.unlock();
             }
         }
-        threads.add(manager);
-        boolean interrupted = false;
         for (Thread thread : threads) {
-            while (thread != Thread.currentThread()) {
-                try {
-                    thread.join();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
+            interrupted |= joinUninterruptibly(thread);
         }
         timersLock.lock();
         try {
@@ -346,6 +338,20 @@ public final class WorkerPools implements AutoCloseable {
         }
     }
 
+    /** Joins {@code thread} (unless it is the caller); returns whether an interrupt was swallowed. */
+    private static boolean joinUninterruptibly(Thread thread) {
+        boolean interrupted = false;
+        while (thread != Thread.currentThread()) {
+            try {
+                thread.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        return interrupted;
+    }
+
     // ---------------------------------------------------------------------------------------------------
     // The manager
 
@@ -447,6 +453,18 @@ public final class WorkerPools implements AutoCloseable {
         if (failure == null) {
             failing.remove(pool);
             return;
+        }
+        pool.lock.lock();
+        try {
+            if (!pool.needMoreWorkerLocked()) {
+                // only a spare was wanted, and nothing waits: give up until the pool really needs a worker (its
+                // next kick asks again) rather than retry at 100 Hz and send rescuers where nobody starves
+                pool.wantWorker = false;
+                failing.remove(pool);
+                return;
+            }
+        } finally {
+            pool.lock.unlock();
         }
         if (failing.put(pool, System.nanoTime() + MAYDAY_RETRY_NANOS) == null) {
             report(new IllegalStateException("workqueue: cannot create a worker for pool " + pool.name + " of "

@@ -132,6 +132,8 @@ public final class Workqueue implements Executor {
     private final AtomicInteger drainers = new AtomicInteger();
     private final AtomicBoolean destroying = new AtomicBoolean();
     private volatile boolean destroyed;
+    /** Set by destroy() after its last drain: the rescuer may leave (it is needed until then). */
+    private volatile boolean rescuerStopped;
 
     private final Worker rescuer;
     private final ConcurrentLinkedQueue<PoolWorkqueue> maydays;
@@ -353,6 +355,7 @@ public final class Workqueue implements Executor {
             }
         }
         if (rescuer != null) {
+            rescuerStopped = true;
             LockSupport.unpark(rescuer.thread);
             boolean interrupted = false;
             while (true) {
@@ -524,6 +527,10 @@ public final class Workqueue implements Executor {
         if (pwqsToFlush.decrementAndGet() == 0) {
             flushDone.complete();
         }
+    }
+
+    boolean isRescuerStopped() {
+        return rescuerStopped;
     }
 
     boolean hasRescuer() {

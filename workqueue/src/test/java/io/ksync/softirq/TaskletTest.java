@@ -459,6 +459,9 @@ class TaskletTest {
         closed.close();
         final Tasklet tasklet = new Tasklet(closed, () -> { });
         assertThrows(IllegalStateException.class, tasklet::schedule);
+        assertFalse(tasklet.isScheduled(), "a refused schedule must leave the tasklet as it was");
+        assertThrows(IllegalStateException.class, tasklet::hiSchedule);
+        tasklet.kill(); // nothing scheduled: returns at once
     }
 
     @Test

@@ -322,6 +322,24 @@ class WorkTest extends WorkqueueTestBase {
     }
 
     @Test
+    void anInterruptLeftByAWorkDoesNotReachTheNextWorkOnTheSameWorker() {
+        pools(builder -> builder.cpus(1));
+        final Workqueue wq = queue("q");
+        final AtomicReference<String> threads = new AtomicReference<>("");
+        final AtomicBoolean nextSawInterrupt = new AtomicBoolean();
+        wq.queue(new Work(() -> {
+            threads.set(Thread.currentThread().getName());
+            Thread.currentThread().interrupt(); // e.g. FutureTask.cancel(true) arriving as the task returns
+        }));
+        wq.queue(new Work(() -> {
+            threads.set(threads.get() + "," + Thread.currentThread().getName());
+            nextSawInterrupt.set(Thread.currentThread().isInterrupted());
+        }));
+        wq.flush();
+        assertFalse(nextSawInterrupt.get(), "the next work inherited an interrupt (threads " + threads.get() + ")");
+    }
+
+    @Test
     void workQueueAndQueueOnUseTheSystemWorkqueue() {
         final CountDownLatch ran = new CountDownLatch(2);
         final Work work = new Work(ran::countDown);
