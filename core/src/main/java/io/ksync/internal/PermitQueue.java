@@ -209,12 +209,15 @@ public final class PermitQueue {
         }
         waiters.lock();
         try {
+            // ALL before the grants (complete_all sets done before it wakes anyone): a woken waiter that asks
+            // isDone() right after its wait returned must see it. Nobody queues meanwhile: new acquirers see ALL
+            // and pass, and the queued ones are only touched under the guard we hold.
+            STATE.setVolatile(this, ALL);
             for (Waiter w = waiters.first(); w != null; w = waiters.first()) {
                 waiters.remove(w);
                 w.grant();
                 LockSupport.unpark(w.thread()); // under the guard: the entry may be reused once we drop it
             }
-            STATE.setVolatile(this, ALL); // clears WAITERS with the list now empty
         } finally {
             waiters.unlock();
         }

@@ -28,6 +28,9 @@ final class PoolWorkqueue {
     int flushColor = -1;
     /** Whether the queue's rescuer has been sent here and has not finished (mayday). */
     boolean maydayQueued;
+    /** Instances linked here so far, and instances that left (ran, or were cancelled); only ever grow. */
+    long inserted;
+    long left;
 
     PoolWorkqueue(Workqueue wq, WorkerPool pool, int maxActive) {
         this.wq = wq;
@@ -41,6 +44,7 @@ final class PoolWorkqueue {
         final int color = workColor;
         work.color = color;
         inFlight[color]++;
+        inserted++;
         if (nrActive < maxActive) {
             nrActive++;
             pool.worklist.addLast(work);
@@ -92,11 +96,8 @@ final class PoolWorkqueue {
         return true;
     }
 
-    boolean isIdleLocked() {
-        return inFlight[0] == 0 && inFlight[1] == 0;
-    }
-
     private void leaveColorLocked(int color) {
+        left++;
         if (--inFlight[color] == 0 && color == flushColor) {
             flushColor = -1;
             wq.pwqFlushed();

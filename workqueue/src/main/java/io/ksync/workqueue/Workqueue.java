@@ -621,18 +621,34 @@ public final class Workqueue implements Executor {
         return unbound ? Math.max(MAX_ACTIVE, 4 * pools.cpus()) : MAX_ACTIVE;
     }
 
+    /**
+     * Whether nothing of this queue is in flight at some instant during the call. Checking the pools one by one
+     * is not enough: a chained work running on one pool can queue its successor on a pool already checked and
+     * then finish before its own pool is checked. So the pools' monotonic counters are summed until two
+     * consecutive scans agree: nothing was linked or left in between, and at any instant between the scans the
+     * queue held exactly (inserted - left) instances.
+     */
     private boolean isIdle() {
-        for (PoolWorkqueue pwq : pwqs) {
-            pwq.pool.lock.lock();
-            try {
-                if (!pwq.isIdleLocked()) {
-                    return false;
+        long previousInserted = -1;
+        long previousLeft = -1;
+        for (;;) {
+            long inserted = 0;
+            long left = 0;
+            for (PoolWorkqueue pwq : pwqs) {
+                pwq.pool.lock.lock();
+                try {
+                    inserted += pwq.inserted;
+                    left += pwq.left;
+                } finally {
+                    pwq.pool.lock.unlock();
                 }
-            } finally {
-                pwq.pool.lock.unlock();
             }
+            if (inserted == previousInserted && left == previousLeft) {
+                return inserted == left;
+            }
+            previousInserted = inserted;
+            previousLeft = left;
         }
-        return true;
     }
 
     private List<DelayedWork> delayedWorksSnapshot() {

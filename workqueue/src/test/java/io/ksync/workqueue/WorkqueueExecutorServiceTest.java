@@ -104,7 +104,15 @@ class WorkqueueExecutorServiceTest extends WorkqueueTestBase {
         final ExecutorService service = service(Workqueue.Flag.ORDERED);
         final CountDownLatch release = new CountDownLatch(1);
         final List<Callable<String>> tasks = List.of(() -> {
-            await(release);
+            // uninterruptibly: the timed invokeAll cancels this one with an interrupt first, and if it ended then,
+            // the one behind could start (and finish) before invokeAll cancels it in turn
+            while (release.getCount() > 0) {
+                try {
+                    release.await(20, TimeUnit.SECONDS);
+                } catch (InterruptedException ignored) {
+                    // keep waiting for the release
+                }
+            }
             return "slow";
         }, () -> "behind");
         final List<Future<String>> futures = service.invokeAll(tasks, 50, TimeUnit.MILLISECONDS);
