@@ -28,12 +28,16 @@ import org.junit.jupiter.api.Test;
  *   <li>every queueing is followed by a run that starts after it, unless cancelled: the kernel's promise that a
  *   {@code queue} returning false found the work pending, so it will still run.</li>
  * </ul>
- * It runs for {@code ksync.torture.seconds} (default 40) and once more, briefly, with a deliberately broken work
- * item ({@link Work#clearPendingAfterRunForTesting}) to show that it catches a lost queueing.
+ * It runs for {@code ksync.torture.seconds} (default 40) in rounds that each end quiescent (the last check can only
+ * be made when queueing has stopped), and once more, briefly, with a deliberately broken work item
+ * ({@link Work#clearPendingAfterRunForTesting}) to show that it catches a lost queueing.
  */
 class WorkqueueTortureTest extends WorkqueueTestBase {
 
     private static final long SECONDS = Long.getLong("ksync.torture.seconds", 40);
+
+    /** How long each round's free-for-all lasts; every round ends in a quiescent check. */
+    private static final long ROUND_MILLIS = 200;
 
     /** One work under torture and its books. */
     private static final class Tracked {
@@ -111,6 +115,19 @@ class WorkqueueTortureTest extends WorkqueueTestBase {
             }
             tracked[i] = t;
         }
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        do {
+            round(queues, tracked, violations);
+        } while (System.nanoTime() - deadline < 0);
+        return violations;
+    }
+
+    /**
+     * One round: everything at once for {@link #ROUND_MILLIS}, then queueing only for a while, then quiescence
+     * (queuers stopped, every queue drained) and the books checked. Each round's end is a chance to see a queueing
+     * that no run followed: while queueing goes on, a later run serves an earlier lost queueing too.
+     */
+    private static void round(Workqueue[] queues, Tracked[] tracked, List<String> violations) {
         final AtomicBoolean stopQueuers = new AtomicBoolean();
         final AtomicBoolean stopOthers = new AtomicBoolean();
         final List<Thread> threads = new ArrayList<>();
@@ -143,11 +160,11 @@ class WorkqueueTortureTest extends WorkqueueTestBase {
                 }
             }
         });
-        sleep(millis);
+        sleep(ROUND_MILLIS);
         stopOthers.set(true);
         join(canceller);
         joinOrDescribe(flusher, queues, tracked);
-        sleep(Math.min(500, millis / 4)); // queueing only: the last queueings must each be followed by a run
+        sleep(ROUND_MILLIS / 4); // queueing only: the last queueings must each be followed by a run
         stopQueuers.set(true);
         for (Thread thread : threads) {
             join(thread);
@@ -160,7 +177,6 @@ class WorkqueueTortureTest extends WorkqueueTestBase {
         for (Tracked t : tracked) {
             check(t, violations);
         }
-        return violations;
     }
 
     /** Joins {@code thread}; if it is stuck (in a flush), fails with the queues' books and the works' states. */
