@@ -179,7 +179,7 @@ public final class DelayedWork {
     /** flush_delayed_work's first half: a pending timer is deleted and the work queued at once. */
     void fireTimerNow() {
         if (tryDeleteTimer()) {
-            wq.insert(cpu, work);
+            wq.insertAccepted(cpu, work);
         }
     }
 
@@ -250,7 +250,7 @@ public final class DelayedWork {
 
     /** The timer's callback ({@code delayed_work_timer_fn}): the pending instance goes on its queue. */
     private void expired() {
-        wq.insert(cpu, work);
+        wq.insertAccepted(cpu, work);
     }
 
     private static long delayNanos(long delay, TimeUnit unit) {

@@ -26,6 +26,8 @@ final class PoolWorkqueue {
     final int[] inFlight = new int[2];
     int workColor;
     int flushColor = -1;
+    /** Set by Workqueue.destroy() after its first drain: callers' queueings are refused from then on. */
+    boolean dead;
     /** Whether the queue's rescuer has been sent here and has not finished (mayday). */
     boolean maydayQueued;
     /** Instances linked here so far, and instances that left (ran, or were cancelled); only ever grow. */

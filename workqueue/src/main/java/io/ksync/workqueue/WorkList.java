@@ -1,5 +1,8 @@
 package io.ksync.workqueue;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
 /**
  * An intrusive FIFO of {@link Work} items: the kernel's {@code list_head} worklists ({@code pool->worklist},
  * {@code pwq->inactive_works}). The links live in the works themselves, so queueing allocates nothing and a
@@ -14,6 +17,14 @@ final class WorkList {
 
     boolean isEmpty() {
         return head == null;
+    }
+
+    /**
+     * Whether the list looked empty, read without the lock (opaque): a hint for a worker that spins before it
+     * goes idle, confirmed under the lock before anything is decided on it.
+     */
+    boolean isEmptyOpaque() {
+        return HEAD.getOpaque(this) == null;
     }
 
     int size() {
@@ -75,5 +86,16 @@ final class WorkList {
         work.next = null;
         work.onList = null;
         size--;
+    }
+
+    // VarHandle mechanics
+    private static final VarHandle HEAD;
+
+    static {
+        try {
+            HEAD = MethodHandles.lookup().findVarHandle(WorkList.class, "head", Work.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
     }
 }

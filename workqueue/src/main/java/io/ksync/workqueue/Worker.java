@@ -128,30 +128,34 @@ final class Worker implements Runnable {
                     count();
                 }
                 do {
-                    final Work work = pool.worklist.pollFirst();
-                    final PoolWorkqueue pwq = work.pwq;
-                    final int color = work.color;
-                    final long seq = work.queueSeq();
-                    final long queuedNanos = work.queuedNanos;
-                    if (++pool.nrBusy > pool.maxBusySeen) {
-                        pool.maxBusySeen = pool.nrBusy;
-                    }
-                    pool.executed++;
-                    if (pool.needMoreWorkerLocked()) {
-                        pool.wakeOrRequestLocked(); // unbound pools: the next idle worker takes the next work
-                    }
-                    pool.lock.unlock();
-                    try {
-                        process(work, pwq, color, seq, queuedNanos);
-                    } finally {
-                        pool.lock.lock();
-                    }
-                    pool.nrBusy--;
-                    if (deferredPwq != null) {
-                        deferredPwq.activeDoneLocked(deferredColor);
-                        deferredPwq = null;
-                    }
-                } while (pool.keepWorkingLocked());
+                    do {
+                        final Work work = pool.worklist.pollFirst();
+                        final PoolWorkqueue pwq = work.pwq;
+                        final int color = work.color;
+                        final long seq = work.queueSeq();
+                        final long queuedNanos = work.queuedNanos;
+                        if (++pool.nrBusy > pool.maxBusySeen) {
+                            pool.maxBusySeen = pool.nrBusy;
+                        }
+                        pool.executed++;
+                        if (pool.needMoreWorkerLocked()) {
+                            pool.wakeOrRequestLocked(); // unbound pools: the next idle worker takes the next work
+                        }
+                        pool.lock.unlock();
+                        try {
+                            process(work, pwq, color, seq, queuedNanos);
+                        } catch (Throwable failure) {
+                            pools.report(failure); // not the function's (runOne reports those): ours; go on
+                        } finally {
+                            pool.lockSpinning();
+                        }
+                        pool.nrBusy--;
+                        if (deferredPwq != null) {
+                            deferredPwq.activeDoneLocked(deferredColor);
+                            deferredPwq = null;
+                        }
+                    } while (pool.keepWorkingLocked());
+                } while (pool.managed && spinForWorkLocked());
                 if (pool.managed) {
                     uncount();
                 }
@@ -160,6 +164,35 @@ final class Worker implements Runnable {
         } finally {
             pool.lock.unlock();
         }
+    }
+
+    /**
+     * The worklist ran dry while this worker was the pool's running one: rather than go idle at once, and be
+     * unparked for the next work a moment later (a wake-up costs the queuer an unpark and this thread 8 us or
+     * more), spin for the pools' {@linkplain WorkerPools.Builder#spinBeforeIdle spin time} while still counted
+     * as running. Counted, it keeps the pool's need for a worker false, so queuers link their works without
+     * waking anybody. Called and returns with the lock held; true if there is work to go on with.
+     */
+    private boolean spinForWorkLocked() {
+        final long spinNanos = pools.spinBeforeIdleNanos;
+        if (spinNanos == 0 || !pool.worklist.isEmpty() || pools.isClosed()) {
+            return false; // not empty: another worker runs (keepWorking said no), so this one goes idle
+        }
+        final WorkList worklist = pool.worklist;
+        pool.lock.unlock();
+        try {
+            final long start = System.nanoTime();
+            int round = 0;
+            while (worklist.isEmptyOpaque()) {
+                Thread.onSpinWait();
+                if ((++round & 31) == 0 && System.nanoTime() - start >= spinNanos) {
+                    break;
+                }
+            }
+        } finally {
+            pool.lockSpinning();
+        }
+        return pool.keepWorkingLocked();
     }
 
     private void retireLocked() {
@@ -202,6 +235,8 @@ final class Worker implements Runnable {
                     target.lock.unlock();
                     try {
                         process(work, pwq, color, seq, queuedNanos);
+                    } catch (Throwable failure) {
+                        pools.report(failure);
                     } finally {
                         target.lock.lock();
                     }
@@ -221,8 +256,9 @@ final class Worker implements Runnable {
         if (!work.claimRun(pwq, color, seq, queuedNanos)) {
             return; // handed to the thread running it now; it stays counted active on pwq until that runs it
         }
+        boolean handedOff = false;
         for (;;) {
-            runOne(work, pwq, queuedNanos);
+            runOne(work, pwq, queuedNanos, handedOff);
             final boolean again = work.finishRun(seq, this);
             final PoolWorkqueue donePwq = pwq;
             final int doneColor = color;
@@ -237,7 +273,7 @@ final class Worker implements Runnable {
                 deferredColor = doneColor;
                 return;
             }
-            donePwq.pool.lock.lock();
+            donePwq.pool.lockSpinning();
             try {
                 donePwq.activeDoneLocked(doneColor);
             } finally {
@@ -246,11 +282,18 @@ final class Worker implements Runnable {
             if (!again) {
                 return;
             }
+            handedOff = true;
         }
     }
 
-    private void runOne(Work work, PoolWorkqueue pwq, long queuedNanos) {
-        final boolean intensive = pwq.wq.cpuIntensive && pool != null && pool.managed && uncountIfCounted();
+    /**
+     * Runs one instance. A CPU-intensive queue's work runs uncounted; so does an instance handed to this worker
+     * while its own pool has works waiting: a work re-queued for ever while it runs would otherwise keep its
+     * runner busy on other pools' instances, and its own pool from starting another worker.
+     */
+    private void runOne(Work work, PoolWorkqueue pwq, long queuedNanos, boolean handedOff) {
+        final boolean intensive = pool != null && pool.managed
+                && (pwq.wq.cpuIntensive || (handedOff && !pool.worklist.isEmptyOpaque())) && uncountIfCounted();
         if (intensive) {
             pool.runningDropped(); // a CPU-intensive work does not hold back the pool's other works
         }

@@ -41,6 +41,9 @@ final class WorkerPool {
      * (mayday).
      */
 
+    /** Pauses a thread spins for {@link #lock} before it queues on it (1-3 us). */
+    private static final int LOCK_SPINS = 64;
+
     final WorkerPools pools;
     /** The CPU of a bound pool, or -1. */
     final int cpu;
@@ -75,6 +78,27 @@ final class WorkerPool {
         this.highPri = highPri;
         this.managed = cpu >= 0;
         this.name = (cpu >= 0 ? Integer.toString(cpu) : "u") + (highPri ? "H" : "");
+    }
+
+    /**
+     * Takes {@link #lock} on the hot paths (queueing, and a worker going back for its next work), spinning a
+     * little before it queues: every critical section under the lock is a few dozen instructions, where a waiter
+     * that parks pays a wake-up (8 us median on the development machine) for a lock that was free again within
+     * a fraction of a microsecond. {@code isLocked()} is a volatile read of the lock's state: the spin reads,
+     * and only tries the CAS when the lock looks free.
+     */
+    void lockSpinning() {
+        final ReentrantLock lock = this.lock;
+        if (lock.tryLock()) {
+            return;
+        }
+        for (int i = 0; i < LOCK_SPINS; i++) {
+            Thread.onSpinWait();
+            if (!lock.isLocked() && lock.tryLock()) {
+                return;
+            }
+        }
+        lock.lock();
     }
 
     /** Wakes or creates a worker if the pool needs one ({@code kick_pool}). */

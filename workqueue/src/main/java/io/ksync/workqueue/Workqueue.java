@@ -131,6 +131,7 @@ public final class Workqueue implements Executor {
 
     private final AtomicInteger drainers = new AtomicInteger();
     private final AtomicBoolean destroying = new AtomicBoolean();
+    private final Completion destroyDone = new Completion();
     private volatile boolean destroyed;
     /** Set by destroy() after its last drain: the rescuer may leave (it is needed until then). */
     private volatile boolean rescuerStopped;
@@ -314,21 +315,20 @@ public final class Workqueue implements Executor {
         }
         drainers.incrementAndGet();
         try {
-            for (;;) {
-                fireDelayedWorks();
-                flush();
-                if (isIdle() && !hasDelayedWorkPending()) {
-                    return;
-                }
-            }
+            drainUntilIdle();
         } finally {
             drainers.decrementAndGet();
         }
     }
 
     /**
-     * Drains the queue, then refuses every queueing ({@code destroy_workqueue}); its rescuer, if any, ends.
-     * Calling it again does nothing.
+     * Drains the queue, then refuses every queueing ({@code destroy_workqueue}); its rescuer, if any, ends. While
+     * it drains, only the queue's own running works may queue on it (chained work), as during {@link #drain()}.
+     * A second call, or one made while another thread destroys the queue, waits until the queue is destroyed.
+     *
+     * <p>A queueing that races with the call (it began before and links after) either links in time for the
+     * drain to run it or is refused; only a delayed work whose timer was being armed at that moment may still
+     * run after the call returns (on the pools, which the queue does not own): never dropped.
      *
      * @throws IllegalStateException on a system queue, or if called from one of this queue's own works
      */
@@ -340,37 +340,66 @@ public final class Workqueue implements Executor {
             throw new IllegalStateException("destroy() of workqueue " + name + " from one of its own works would "
                     + "wait for itself");
         }
-        drain();
         if (!destroying.compareAndSet(false, true)) {
+            destroyDone.waitForCompletion();
             return;
         }
-        destroyed = true; // volatile: queueings from now on throw
-        drain();          // what slipped in between the first drain and the flag
-        for (PoolWorkqueue pwq : pwqs) {
-            pwq.pool.lock.lock();
-            try {
-                pwq.pool.pwqs.remove(pwq);
-            } finally {
-                pwq.pool.lock.unlock();
+        try {
+            final WorkqueueExecutorService view = executorView;
+            if (view != null) {
+                view.queueDestroying();
             }
-        }
-        if (rescuer != null) {
-            rescuerStopped = true;
-            LockSupport.unpark(rescuer.thread);
-            boolean interrupted = false;
-            while (true) {
+            drainers.incrementAndGet(); // refuse all but chained work from here on, as drain() does
+            try {
+                drainUntilIdle();
+                // a queueing that passed checkAccepting() before drainers went up may link after the idle check:
+                // mark every pwq dead under its pool's lock, so that each insert either linked before (and the
+                // second drain runs it) or sees the mark (and is refused)
+                for (PoolWorkqueue pwq : pwqs) {
+                    pwq.pool.lock.lock();
+                    try {
+                        pwq.dead = true;
+                    } finally {
+                        pwq.pool.lock.unlock();
+                    }
+                }
+                destroyed = true; // volatile: queueings from now on throw at once
+                drainUntilIdle();
+            } finally {
+                drainers.decrementAndGet();
+            }
+            for (PoolWorkqueue pwq : pwqs) {
+                pwq.pool.lock.lock();
                 try {
-                    rescuer.thread.join();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
+                    pwq.pool.pwqs.remove(pwq); // no more mayday for this queue: its rescuer is about to leave
+                } finally {
+                    pwq.pool.lock.unlock();
                 }
             }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
+            if (rescuer != null) {
+                rescuerStopped = true;
+                LockSupport.unpark(rescuer.thread);
+                boolean interrupted = false;
+                while (true) {
+                    try {
+                        rescuer.thread.join();
+                        break;
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            pools.workqueueDestroyed();
+        } finally {
+            destroyDone.completeAll();
+            final WorkqueueExecutorService view = executorView; // volatile: pairs with asExecutorService()
+            if (view != null) {
+                view.queueDestroyed();
             }
         }
-        pools.workqueueDestroyed();
     }
 
     /**
@@ -474,6 +503,13 @@ public final class Workqueue implements Executor {
             view = new WorkqueueExecutorService(this);
             if (!EXECUTOR_VIEW.compareAndSet(this, null, view)) {
                 view = executorView;
+            } else if (destroying.get()) {
+                // the Dekker pair with destroy(): it sets destroying then reads executorView, we published the
+                // view then read destroying, so one of the two tells the view (both may: the calls are idempotent)
+                view.queueDestroying();
+                if (destroyDone.isDone()) {
+                    view.queueDestroyed();
+                }
             }
         }
         return view;
@@ -509,14 +545,40 @@ public final class Workqueue implements Executor {
         }
     }
 
-    /** Links the pending instance of {@code work} (whose PENDING the caller owns); cpu -1 is the caller's. */
+    /**
+     * Links the pending instance of {@code work} (whose PENDING the caller owns) for a caller's queueing; cpu -1 is
+     * the caller's. If destroy() has marked the queue dead since the caller's checkAccepting(), the instance is
+     * abandoned (PENDING released) and the queueing refused.
+     *
+     * @throws IllegalStateException if the queue is destroyed
+     */
     void insert(int cpu, Work work) {
+        if (!link(cpu, work, true)) {
+            work.abandonInstance(work.queueSeq());
+            throw new IllegalStateException("workqueue " + name + " is destroyed: it accepts no work");
+        }
+    }
+
+    /**
+     * Links the pending instance of a delayed work whose timer fired (or was fired early by flush or drain):
+     * an instance the queue accepted, so it is linked even if the queue was destroyed meanwhile (it runs on the
+     * pools rather than being dropped).
+     */
+    void insertAccepted(int cpu, Work work) {
+        link(cpu, work, false);
+    }
+
+    private boolean link(int cpu, Work work, boolean refuseIfDead) {
         final PoolWorkqueue pwq = pwqFor(cpu);
         work.queuedNanos = WorkEvent.isTypeEnabled() ? System.nanoTime() : 0L;
         final WorkerPool pool = pwq.pool;
-        pool.lock.lock();
+        pool.lockSpinning();
         try {
+            if (refuseIfDead && pwq.dead) {
+                return false;
+            }
             pwq.insertLocked(work);
+            return true;
         } finally {
             pool.lock.unlock();
         }
@@ -648,6 +710,17 @@ public final class Workqueue implements Executor {
             }
             previousInserted = inserted;
             previousLeft = left;
+        }
+    }
+
+    /** drain_workqueue's loop; the caller has counted itself in {@code drainers}. */
+    private void drainUntilIdle() {
+        for (;;) {
+            fireDelayedWorks();
+            flush();
+            if (isIdle() && !hasDelayedWorkPending()) {
+                return;
+            }
         }
     }
 

@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *   <li>{@link #execute} queues a new {@link Work} for the task; after {@link #shutdown()} it throws
  *   {@link RejectedExecutionException}, as do queueings the queue refuses.</li>
  *   <li>{@link #shutdown()} refuses new tasks and, on a background thread, drains then destroys the queue; the
- *   view is terminated when the queue is destroyed. It does not wait.</li>
+ *   view is terminated when the queue is destroyed. It does not wait. A queue destroyed directly
+ *   ({@link Workqueue#destroy()}) shuts its view down and terminates it the same way.</li>
  *   <li>{@link #shutdownNow()} also cancels the tasks submitted through this view that have not started, and
  *   returns them; running tasks are not interrupted (a worker runs other queues' works too).</li>
  *   <li>A system queue cannot be destroyed: {@link #shutdown()} of its view throws
@@ -67,11 +68,22 @@ final class WorkqueueExecutorService extends AbstractExecutorService {
             try {
                 wq.destroy();
             } finally {
-                terminated.completeAll();
+                terminated.completeAll(); // also done by destroy() itself; a second completeAll changes nothing
             }
         }, "workqueue-shutdown-" + wq.name());
         destroyer.setDaemon(true);
         destroyer.start();
+    }
+
+    /** The queue is being destroyed directly ({@link Workqueue#destroy()}): the view is shut down. */
+    void queueDestroying() {
+        shutdown.set(true);
+    }
+
+    /** The queue's destroy() has returned: the view is terminated. */
+    void queueDestroyed() {
+        shutdown.set(true);
+        terminated.completeAll();
     }
 
     @Override

@@ -4,6 +4,7 @@ import static io.ksync.testing.Waits.await;
 import static io.ksync.testing.Waits.awaitCondition;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ksync.lock.Mutex;
@@ -196,6 +197,49 @@ class ConcurrencyManagementTest extends WorkqueueTestBase {
         }));
         normal.queue(new Work(() -> flag.set(true)));
         await(firstDone);
+    }
+
+    @Test
+    void anInstanceHandedToItsRunnerDoesNotHoldBackTheRunnersPool() {
+        pools(builder -> builder.cpus(2));
+        final Workqueue wq = queue("q");
+        final AtomicBoolean otherRan = new AtomicBoolean();
+        final AtomicInteger runs = new AtomicInteger();
+        final Work other = new Work(() -> otherRan.set(true));
+        final Work[] self = new Work[1];
+        self[0] = new Work(() -> {
+            if (runs.incrementAndGet() == 1) {
+                wq.queueOn(0, other);   // waits: this worker is pool 0's running one
+                wq.queueOn(1, self[0]); // pool 1 dequeues it and, as it runs here, hands it to this thread
+                awaitCondition("pool 1 handed the instance over", () -> {
+                    final WorkerPoolStats pool1 = pools.stats().stream()
+                            .filter(stats -> stats.cpu() == 1 && !stats.highPriority()).findFirst().orElseThrow();
+                    return pool1.executed() >= 1 && pool1.busy() == 0;
+                });
+            } else {
+                // runs on pool 0's worker, computing (no ksync sleep) until the work waiting on pool 0 has run:
+                // only possible if the handed-off run does not count as pool 0's running worker
+                awaitCondition("the work waiting on the runner's pool ran", otherRan::get);
+            }
+        });
+        wq.queueOn(0, self[0]);
+        awaitCondition("both runs", () -> runs.get() == 2 && !self[0].isBusy());
+        wq.flush();
+        assertTrue(otherRan.get());
+    }
+
+    @Test
+    void spinBeforeIdleRejectsANegativeTimeAndZeroStillRunsWork() {
+        assertThrows(IllegalArgumentException.class,
+                () -> WorkerPools.builder().spinBeforeIdle(-1, TimeUnit.MICROSECONDS));
+        oneCpu(builder -> builder.spinBeforeIdle(0, TimeUnit.MICROSECONDS));
+        final Workqueue wq = queue("q");
+        final AtomicInteger done = new AtomicInteger();
+        for (int round = 0; round < 50; round++) {
+            wq.queue(new Work(done::incrementAndGet));
+            wq.flush(); // each round the worker goes idle at once and is woken for the next
+        }
+        assertEquals(50, done.get());
     }
 
     @Test

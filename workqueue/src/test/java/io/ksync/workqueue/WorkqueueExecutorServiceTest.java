@@ -204,4 +204,19 @@ class WorkqueueExecutorServiceTest extends WorkqueueTestBase {
         assertFalse(Thread.interrupted());
         terminate(service);
     }
+
+    @Test
+    void destroyingTheQueueDirectlyShutsDownAndTerminatesItsView() throws InterruptedException {
+        final Workqueue wq = queue("q");
+        final ExecutorService view = wq.asExecutorService();
+        wq.destroy();
+        assertTrue(view.isShutdown());
+        assertTrue(view.isTerminated());
+        assertTrue(view.awaitTermination(0, TimeUnit.SECONDS));
+        assertThrows(RejectedExecutionException.class, () -> view.execute(() -> { }));
+        final Workqueue other = queue("other");
+        other.destroy();
+        final ExecutorService late = other.asExecutorService();
+        assertTrue(late.isTerminated(), "a view made after destroy() is terminated from the start");
+    }
 }

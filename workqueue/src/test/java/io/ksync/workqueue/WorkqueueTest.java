@@ -265,6 +265,53 @@ class WorkqueueTest extends WorkqueueTestBase {
     }
 
     @Test
+    void destroyWorkqueue_aSecondCallMeanwhileReturnsOnlyWhenTheQueueIsDestroyed() {
+        final Workqueue wq = queue("q");
+        final CountDownLatch running = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        wq.queue(new Work(() -> {
+            running.countDown();
+            await(release);
+        }));
+        await(running);
+        final Thread first = start("first-destroy", wq::destroy);
+        awaitParked(first);
+        final Thread second = start("second-destroy", wq::destroy);
+        awaitParked(second);
+        assertFalse(wq.isDestroyed());
+        release.countDown();
+        join(second);
+        assertTrue(wq.isDestroyed(), "the second destroy() returned before the queue was destroyed");
+        join(first);
+    }
+
+    @Test
+    void destroyWorkqueue_letsTheQueuesOwnWorksChainWhileItDrains() {
+        final Workqueue wq = queue("q");
+        final AtomicInteger chain = new AtomicInteger();
+        final CountDownLatch started = new CountDownLatch(1);
+        final CountDownLatch go = new CountDownLatch(1);
+        final Work[] link = new Work[1];
+        link[0] = new Work(() -> {
+            if (chain.incrementAndGet() == 1) {
+                started.countDown();
+                await(go);
+            }
+            if (chain.get() < 20) {
+                wq.queue(link[0]); // chained: allowed while destroy() drains
+            }
+        });
+        wq.queue(link[0]);
+        await(started);
+        final Thread destroyer = start("destroyer", wq::destroy);
+        awaitParked(destroyer);
+        go.countDown();
+        join(destroyer);
+        assertEquals(20, chain.get(), "destroy() returned before the chain was done, or refused a link of it");
+        assertFalse(link[0].isBusy());
+    }
+
+    @Test
     void destroyWorkqueue_withPendingDelayedWorkRunsItInsteadOfDroppingIt() {
         final Workqueue wq = Workqueue.builder("q").pools(pools()).build();
         final AtomicInteger ran = new AtomicInteger();
