@@ -270,7 +270,9 @@ public final class Work {
     /** Numbers a new instance (owner of PENDING only) and returns its number. */
     long beginInstance() {
         final long seq = queueSeq + 1;
-        queueSeq = seq;
+        // release, not volatile: no load after it needs ordering (the owner's next step is a lock or the timer
+        // base's CAS anyway), and a flush() that happens-after the queueing sees it; one fence less per queueing
+        QUEUE_SEQ.setRelease(this, seq);
         return seq;
     }
 
@@ -373,19 +375,24 @@ public final class Work {
                 continue;
             }
             if (delayed != null && delayed.tryDeleteTimer()) {
-                STATE.getAndBitwiseOr(this, cancelBit);
-                advanceDone(queueSeq);
-                return GRABBED_PENDING;
+                return grabbedLinked(cancelBit);
             }
             final PoolWorkqueue queuedOn = pwq;
             if (queuedOn != null && queuedOn.pool.tryUnlinkPending(this, queuedOn)) {
-                STATE.getAndBitwiseOr(this, cancelBit);
-                advanceDone(queueSeq);
-                return GRABBED_PENDING;
+                return grabbedLinked(cancelBit);
             }
             // transient: being queued, dequeued but not yet claimed, in a firing timer, or held by a cancel()
             backOff(round);
         }
+    }
+
+    /** The pending instance was taken off its timer or list: it is cancelled, and PENDING is the grabber's. */
+    private int grabbedLinked(int cancelBit) {
+        if (cancelBit != 0) {
+            STATE.getAndBitwiseOr(this, cancelBit);
+        }
+        advanceDone(queueSeq);
+        return GRABBED_PENDING;
     }
 
     /** Clears PENDING (and {@code extraBits}) after a grab, waking waiters. */
@@ -455,12 +462,14 @@ public final class Work {
     // VarHandle mechanics
     private static final VarHandle STATE;
     private static final VarHandle DONE_SEQ;
+    private static final VarHandle QUEUE_SEQ;
 
     static {
         try {
             final MethodHandles.Lookup lookup = MethodHandles.lookup();
             STATE = lookup.findVarHandle(Work.class, "state", int.class);
             DONE_SEQ = lookup.findVarHandle(Work.class, "doneSeq", long.class);
+            QUEUE_SEQ = lookup.findVarHandle(Work.class, "queueSeq", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
