@@ -403,6 +403,13 @@ public final class Work {
         }
     }
 
+    /** Whether an instance of {@code wq} is handed off to the running instance now (for flush's self-check). */
+    boolean handedOffTo(Workqueue wq) {
+        // handoffPwq is written before the HANDOFF CAS and not overwritten while HANDOFF is set: reading it after
+        // seeing the bit (volatile read) gives the handed-off instance's pwq
+        return (state & HANDOFF) != 0 && handoffPwq.wq == wq;
+    }
+
     /** Releases PENDING of an instance that was numbered but never linked (queueing refused late). */
     void abandonInstance(long seq) {
         advanceDone(seq);

@@ -273,10 +273,7 @@ public final class Workqueue implements Executor {
      * @throws IllegalStateException if called from one of this queue's own works (it would wait for itself)
      */
     public void flush() {
-        if (isChainedCaller()) {
-            throw new IllegalStateException("flush() of workqueue " + name + " from one of its own works would "
-                    + "wait for itself");
-        }
+        checkNotWaitingForItself("flush()");
         flushMutex.lock();
         try {
             final int color = nextFlushColor;
@@ -309,10 +306,7 @@ public final class Workqueue implements Executor {
      * @throws IllegalStateException if called from one of this queue's own works
      */
     public void drain() {
-        if (isChainedCaller()) {
-            throw new IllegalStateException("drain() of workqueue " + name + " from one of its own works would "
-                    + "wait for itself");
-        }
+        checkNotWaitingForItself("drain()");
         drainers.incrementAndGet();
         try {
             drainUntilIdle();
@@ -336,10 +330,7 @@ public final class Workqueue implements Executor {
         if (isSystemQueue) {
             throw new IllegalStateException("the system workqueue " + name + " is shared and cannot be destroyed");
         }
-        if (isChainedCaller()) {
-            throw new IllegalStateException("destroy() of workqueue " + name + " from one of its own works would "
-                    + "wait for itself");
-        }
+        checkNotWaitingForItself("destroy()");
         if (!destroying.compareAndSet(false, true)) {
             destroyDone.waitForCompletion();
             return;
@@ -639,6 +630,33 @@ public final class Workqueue implements Executor {
         }
         final PoolWorkqueue running = worker.currentPwq;
         return running != null && running.wq == this;
+    }
+
+    /** flush(), drain() and destroy() from the queue's own work, or from a run its next instance waits for. */
+    private void checkNotWaitingForItself(String method) {
+        if (isChainedCaller()) {
+            throw new IllegalStateException(method + " of workqueue " + name + " from one of its own works would "
+                    + "wait for itself");
+        }
+        if (isHandedToCaller()) {
+            throw new IllegalStateException(method + " of workqueue " + name + " from a work that is queued on it "
+                    + "again would wait for itself: the new instance runs on this thread once the current run "
+                    + "returns (a work is never reentrant)");
+        }
+    }
+
+    /**
+     * Whether the calling thread runs a work whose next instance, queued on this queue, was handed to it (it runs
+     * here when the current run returns): waiting for this queue from that run would wait for itself. Only a
+     * handoff that has already happened is seen; one that happens while the caller waits is not.
+     */
+    private boolean isHandedToCaller() {
+        final Worker worker = Worker.CURRENT.get();
+        if (worker == null) {
+            return false;
+        }
+        final Work running = worker.current;
+        return running != null && running.handedOffTo(this);
     }
 
     /** The per-pool books of this queue, for debugging a flush that does not return (tests). */

@@ -312,6 +312,36 @@ class WorkqueueTest extends WorkqueueTestBase {
     }
 
     @Test
+    void flushFromARunWhoseNextInstanceOnThatQueueWasHandedToItIsRefused() {
+        pools(builder -> builder.cpus(2));
+        final Workqueue first = queue("first");
+        final Workqueue second = queue("second");
+        final AtomicReference<Throwable> refused = new AtomicReference<>();
+        final AtomicInteger runs = new AtomicInteger();
+        final Work[] self = new Work[1];
+        self[0] = new Work(() -> {
+            if (runs.incrementAndGet() > 1) {
+                return;
+            }
+            second.queueOn(1, self[0]); // pool 1 dequeues it and hands it to this thread, which runs it next
+            awaitCondition("pool 1 handed the instance over", () -> {
+                final WorkerPoolStats pool1 = pools.stats().stream()
+                        .filter(stats -> stats.cpu() == 1 && !stats.highPriority()).findFirst().orElseThrow();
+                return pool1.executed() >= 1 && pool1.busy() == 0;
+            });
+            try {
+                second.flush(); // would wait for the instance that can only run after this run returns
+            } catch (IllegalStateException e) {
+                refused.set(e);
+            }
+        });
+        first.queueOn(0, self[0]);
+        awaitCondition("both runs", () -> runs.get() == 2 && !self[0].isBusy());
+        assertTrue(refused.get() != null, "flush() waited for itself instead of refusing");
+        assertTrue(refused.get().getMessage().contains("never reentrant"), refused.get().getMessage());
+    }
+
+    @Test
     void destroyWorkqueue_withPendingDelayedWorkRunsItInsteadOfDroppingIt() {
         final Workqueue wq = Workqueue.builder("q").pools(pools()).build();
         final AtomicInteger ran = new AtomicInteger();
