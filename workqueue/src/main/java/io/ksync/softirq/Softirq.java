@@ -147,20 +147,32 @@ public final class Softirq implements AutoCloseable {
             cpus[i] = new SoftirqCpu(this, i);
         }
         final ThreadFactory factory = builder.threadFactory;
-        for (SoftirqCpu cpu : cpus) {
-            final Runnable loop = () -> serve(cpu);
-            final Thread thread = factory == null ? new Thread(loop) : factory.newThread(loop);
-            if (thread == null) {
-                throw new IllegalStateException("the ThreadFactory returned null for ksoftirqd of cpu " + cpu.cpu);
+        try {
+            for (SoftirqCpu cpu : cpus) {
+                final Runnable loop = () -> serve(cpu);
+                final Thread thread;
+                if (factory == null) {
+                    thread = new Thread(loop,
+                            isSystem ? "ksoftirqd/" + cpu.cpu : "ksoftirqd-" + name + "/" + cpu.cpu);
+                    thread.setDaemon(true);
+                } else {
+                    thread = factory.newThread(loop);
+                }
+                cpu.thread = thread; // before the check: a started one must be stopped with the others
+                if (factory != null) {
+                    checkFactoryThread(factory, thread, cpu.cpu);
+                }
             }
-            if (factory == null) {
-                thread.setName(isSystem ? "ksoftirqd/" + cpu.cpu : "ksoftirqd-" + name + "/" + cpu.cpu);
-                thread.setDaemon(true);
+            for (SoftirqCpu cpu : cpus) {
+                cpu.thread.start();
             }
-            cpu.thread = thread;
-        }
-        for (SoftirqCpu cpu : cpus) {
-            cpu.thread.start();
+        } catch (RuntimeException | Error failure) {
+            stopStartedThreads();
+            if (failure instanceof IllegalThreadStateException) { // started behind our back after the check
+                throw new IllegalStateException(factoryContractViolation(factory, "returned a thread that was "
+                        + "started before the softirq started it"), failure);
+            }
+            throw failure;
         }
     }
 
@@ -441,6 +453,45 @@ public final class Softirq implements AutoCloseable {
         }
     }
 
+    /**
+     * Checks a thread made by the user's factory before anything is started: {@code newThread} must return a
+     * new, unstarted thread for each call (a started one may run anything, and would be started twice).
+     */
+    private void checkFactoryThread(ThreadFactory factory, Thread thread, int cpu) {
+        if (thread == null) {
+            throw new IllegalStateException(factoryContractViolation(factory, "returned null for cpu " + cpu));
+        }
+        if (thread.getState() != Thread.State.NEW) {
+            throw new IllegalStateException(factoryContractViolation(factory, "returned thread \""
+                    + thread.getName() + "\" for cpu " + cpu + " in state " + thread.getState()
+                    + " (already started)"));
+        }
+        for (int other = 0; other < cpu; other++) {
+            if (cpus[other].thread == thread) {
+                throw new IllegalStateException(factoryContractViolation(factory, "returned thread \""
+                        + thread.getName() + "\" for both cpu " + other + " and cpu " + cpu));
+            }
+        }
+    }
+
+    private String factoryContractViolation(ThreadFactory factory, String what) {
+        return "the ThreadFactory " + factory + " of softirq " + name + " " + what + ": newThread(r) must return a "
+                + "new, unstarted thread that runs r, one per call (the softirq starts it)";
+    }
+
+    /**
+     * Construction failed: ends whatever threads run the loop already (a factory may have started one), so none
+     * is left serving an instance nobody can reach. closed is written before the unparks, as in close().
+     */
+    private void stopStartedThreads() {
+        closed = true;
+        for (SoftirqCpu cpu : cpus) {
+            if (cpu.thread != null) {
+                LockSupport.unpark(cpu.thread);
+            }
+        }
+    }
+
     private void checkOpen() {
         if (closed) {
             throw closedException();
@@ -475,7 +526,10 @@ public final class Softirq implements AutoCloseable {
 
         /**
          * The factory of the ksoftirqd threads; default: daemon threads named {@code ksoftirqd-<name>/<cpu>}.
-         * Threads from a factory keep the factory's name and daemon status.
+         * Threads from a factory keep the factory's name and daemon status. {@code newThread(r)} is called once
+         * per CPU and must return a new, unstarted thread that runs {@code r}: {@link #build()} starts it, and
+         * throws {@link IllegalStateException} if the factory returns null, a thread already started, or the same
+         * thread twice (the threads it made are then not left running).
          */
         public Builder threadFactory(ThreadFactory threadFactory) {
             this.threadFactory = Objects.requireNonNull(threadFactory, "threadFactory");
@@ -524,7 +578,11 @@ public final class Softirq implements AutoCloseable {
             return this;
         }
 
-        /** Starts the threads and returns the instance. */
+        /**
+         * Starts the threads and returns the instance.
+         *
+         * @throws IllegalStateException if the {@linkplain #threadFactory thread factory} breaks its contract
+         */
         public Softirq build() {
             return new Softirq(this, false);
         }

@@ -319,7 +319,45 @@ class SoftirqTest {
         await(ran);
         assertEquals(2, made.get());
         assertEquals("custom-1", name.get());
-        assertThrows(IllegalStateException.class, () -> Softirq.builder().cpus(1).threadFactory(r -> null).build());
+    }
+
+    @Test
+    void aThreadFactoryThatReturnsNullIsRefusedWithItsContract() {
+        final IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> Softirq.builder().name("nulls").cpus(2).threadFactory(r -> null).build());
+        assertTrue(e.getMessage().contains("returned null for cpu 0"), e.getMessage());
+        assertTrue(e.getMessage().contains("must return a new, unstarted thread"), e.getMessage());
+    }
+
+    @Test
+    void aThreadFactoryThatReturnsAStartedThreadIsRefusedAndNoThreadIsLeftServing() {
+        final List<Thread> made = new CopyOnWriteArrayList<>();
+        final IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> Softirq.builder().name("eager").cpus(2).threadFactory(runnable -> {
+                    final Thread thread = new Thread(runnable, "eager-" + made.size());
+                    thread.setDaemon(true);
+                    thread.start(); // breaks the contract: the thread already runs the ksoftirqd loop
+                    made.add(thread);
+                    return thread;
+                }).build());
+        assertTrue(e.getMessage().contains("already started"), e.getMessage());
+        assertTrue(e.getMessage().contains("must return a new, unstarted thread"), e.getMessage());
+        assertEquals(1, made.size(), "the first bad thread is refused before the factory is asked again");
+        SoftirqTesting.join(made.get(0)); // the loop it runs sees the failed instance closed and ends
+    }
+
+    @Test
+    void aThreadFactoryThatReturnsTheSameThreadTwiceIsRefused() {
+        final AtomicReference<Thread> only = new AtomicReference<>();
+        final IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> Softirq.builder().name("shared").cpus(2).threadFactory(runnable -> {
+                    if (only.get() == null) {
+                        only.set(new Thread(runnable, "only"));
+                    }
+                    return only.get();
+                }).build());
+        assertTrue(e.getMessage().contains("for both cpu 0 and cpu 1"), e.getMessage());
+        assertEquals(Thread.State.NEW, only.get().getState(), "nothing is started when the factory is refused");
     }
 
     @Test
