@@ -20,9 +20,12 @@ import java.util.concurrent.locks.LockSupport;
  *   <li>The vectors are fixed, in priority order {@code HI} (0) to {@code RCU} (9); a handler is registered once
  *   per vector with {@link #open} and cannot be replaced. {@code HI} and {@code TASKLET} belong to this
  *   instance's {@link Tasklet}s.</li>
- *   <li>{@link #raise} marks a vector pending on the calling CPU ({@link Cpus#current()}), {@link #raiseOn} on a
- *   given one. Raising a vector that is already pending on that CPU does nothing more: the handler runs once for
- *   all the raises it has not yet seen. Raising allocates nothing.</li>
+ *   <li>{@link #raise} marks a vector pending on the calling CPU, {@link #raiseOn} on a given one. The calling
+ *   CPU is {@link Cpus#current()}, except on this instance's own ksoftirqd threads (in a handler or a tasklet),
+ *   where it is the thread's CPU, as {@code raise_softirq} in softirq context raises on the CPU being served.
+ *   Raising a vector that is already pending on that CPU does nothing more: the handler runs once for all the
+ *   raises it has not yet seen. Raising allocates nothing (after a thread's first raise or schedule, which
+ *   may create its thread-local map).</li>
  *   <li>Each CPU's thread takes its whole pending mask and runs the pending vectors highest priority first, one
  *   handler at a time: a handler is never preempted by another softirq on the same CPU. Vectors raised during a
  *   pass are run by a new pass; after {@linkplain Builder#maxRestarts(int) 10 restarts} or
@@ -215,13 +218,16 @@ public final class Softirq implements AutoCloseable {
 
     /**
      * Marks {@code vector} pending on the calling CPU ({@code raise_softirq}); its handler runs soon on that CPU's
-     * thread. Allocation-free; a raise of a vector that is already pending there is coalesced with it.
+     * thread. The calling CPU is {@link Cpus#current()}, or the thread's own CPU when called from a handler or
+     * tasklet of this instance. Allocation-free; a raise of a vector that is already pending there is coalesced
+     * with it.
      *
      * @throws IllegalStateException if the vector has no handler ({@link #open} it first), or the instance is
      *                               closed (a handler of this instance may still raise while it closes)
      */
     public void raise(Vector vector) {
-        raiseOn(cpuIndex(Cpus.current()), vector);
+        checkHandler(vector);
+        raiseMask(localCpu(), vector.mask());
     }
 
     /**
@@ -236,11 +242,7 @@ public final class Softirq implements AutoCloseable {
             throw new IllegalArgumentException("cpu must be in [0, " + cpus.length + ") for softirq " + name + ", was "
                     + cpu);
         }
-        if (HANDLERS.getAcquire(handlers, vector.ordinal()) == null
-                && vector != Vector.HI && vector != Vector.TASKLET) {
-            throw new IllegalStateException("the " + vector + " vector of softirq " + name + " has no handler: "
-                    + "open(" + vector + ", handler) before raising it");
-        }
+        checkHandler(vector);
         raiseMask(cpus[cpu], vector.mask());
     }
 
@@ -282,13 +284,8 @@ public final class Softirq implements AutoCloseable {
      * {@code smp_processor_id()}), or -1 if the caller is not one of this instance's threads.
      */
     public int servingCpu() {
-        final Thread current = Thread.currentThread();
-        for (SoftirqCpu cpu : cpus) {
-            if (cpu.thread == current) {
-                return cpu.cpu;
-            }
-        }
-        return -1;
+        final SoftirqCpu serving = servingSlot();
+        return serving != null ? serving.cpu : -1;
     }
 
     /** The instance's name (its threads are {@code ksoftirqd-<name>/<cpu>}). */
@@ -351,6 +348,21 @@ public final class Softirq implements AutoCloseable {
         return cpus[cpuIndex(cpuHint)];
     }
 
+    /**
+     * The calling CPU ({@code this_cpu}): the thread's own CPU if it is one of this instance's ksoftirqd threads,
+     * else the slot of {@link Cpus#current()}.
+     */
+    SoftirqCpu localCpu() {
+        final SoftirqCpu serving = servingSlot();
+        return serving != null ? serving : cpus[cpuIndex(Cpus.current())];
+    }
+
+    /** The CPU whose ksoftirqd thread the caller is, or null if it is not one of this instance's threads. */
+    SoftirqCpu servingSlot() {
+        final SoftirqCpu serving = SoftirqCpu.SERVING.get();
+        return serving != null && serving.softirq == this ? serving : null;
+    }
+
     /** Throws if the instance is closed and the caller is not one of its threads (which may still raise). */
     void checkAccepting() {
         if (closed && servingCpu() < 0) {
@@ -401,6 +413,15 @@ public final class Softirq implements AutoCloseable {
     }
 
     private void serve(SoftirqCpu cpu) {
+        SoftirqCpu.SERVING.set(cpu);
+        try {
+            serveLoop(cpu);
+        } finally {
+            SoftirqCpu.SERVING.remove();
+        }
+    }
+
+    private void serveLoop(SoftirqCpu cpu) {
         for (;;) {
             Thread.interrupted(); // an interrupt must not turn the park below into a busy loop
             int pending = cpu.takePending();
@@ -489,6 +510,14 @@ public final class Softirq implements AutoCloseable {
             if (cpu.thread != null) {
                 LockSupport.unpark(cpu.thread);
             }
+        }
+    }
+
+    private void checkHandler(Vector vector) {
+        if (HANDLERS.getAcquire(handlers, vector.ordinal()) == null
+                && vector != Vector.HI && vector != Vector.TASKLET) {
+            throw new IllegalStateException("the " + vector + " vector of softirq " + name + " has no handler: "
+                    + "open(" + vector + ", handler) before raising it");
         }
     }
 

@@ -85,6 +85,12 @@ final class SoftirqCpu extends SoftirqCpuPadAfter {
 
     static final int EXITED = 1 << 31;
 
+    /**
+     * The CPU whose ksoftirqd thread the current thread is (set by the thread when it starts serving), so that
+     * {@code this_cpu} of a handler or tasklet is the CPU it serves whatever processor the OS runs it on.
+     */
+    static final ThreadLocal<SoftirqCpu> SERVING = new ThreadLocal<>();
+
     SoftirqCpu(Softirq softirq, int cpu) {
         super(softirq, cpu);
     }

@@ -21,9 +21,9 @@ import java.util.function.BooleanSupplier;
  *   <li>A tasklet scheduled while it runs (from another thread, or from its own callback) runs once more after
  *   the current run.</li>
  *   <li>It never runs on two threads at once: strictly serialised with itself, not with other tasklets.</li>
- *   <li>It runs on the ksoftirqd thread of the CPU that scheduled it ({@link Cpus#current()}), when that thread
- *   is free; {@link #hiSchedule()} queues it for the {@code HI} vector, which runs before every other vector of
- *   a pass.</li>
+ *   <li>It runs on the ksoftirqd thread of the CPU that scheduled it ({@link Cpus#current()}; from a handler or
+ *   tasklet of its softirq, the CPU that thread serves), when that thread is free; {@link #hiSchedule()} queues
+ *   it for the {@code HI} vector, which runs before every other vector of a pass.</li>
  *   <li>{@link #disable()} stops it from starting and waits for a running instance to return;
  *   {@link #disableNoSync()} does not wait; {@link #enable()} undoes one disable (it is a count: {@code n}
  *   disables need {@code n} enables). A tasklet scheduled while disabled stays scheduled and runs once it is
@@ -211,7 +211,7 @@ public final class Tasklet {
             }
         } while (!DISABLE_COUNT.compareAndSet(this, count, count - 1)); // full fence: the Dekker pair with PARKED
         if (count == 1 && tryClearParked()) {
-            queueOn(softirq.cpuFor(Cpus.current()));
+            queueOn(softirq.localCpu());
         }
     }
 
@@ -284,7 +284,7 @@ public final class Tasklet {
             return false;
         }
         hi = onHi;
-        queueOn(softirq.cpuFor(Cpus.current()));
+        queueOn(softirq.localCpu());
         return true;
     }
 

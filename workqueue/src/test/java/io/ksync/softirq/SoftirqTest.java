@@ -70,6 +70,24 @@ class SoftirqTest {
     }
 
     @Test
+    void raiseFromAHandlerRaisesOnTheCpuThatHandlerServes() {
+        build(8); // more CPUs than cores: Cpus.current() cannot pick the served CPU by chance for all eight
+        final SoftirqTesting.OnCpu onCpu = new SoftirqTesting.OnCpu(softirq);
+        final AtomicInteger ranOn = new AtomicInteger(-1);
+        final AtomicReference<CountDownLatch> ran = new AtomicReference<>();
+        softirq.open(Vector.BLOCK, cpu -> {
+            ranOn.set(cpu);
+            ran.get().countDown();
+        });
+        for (int cpu = 0; cpu < softirq.cpus(); cpu++) {
+            ran.set(new CountDownLatch(1));
+            assertEquals(null, onCpu.call(cpu, () -> softirq.raise(Vector.BLOCK)));
+            await(ran.get());
+            assertEquals(cpu, ranOn.get(), "raise_softirq in softirq context raises on this_cpu");
+        }
+    }
+
+    @Test
     void pendingVectorsRunHighestPriorityFirstInAPass() {
         build(1);
         final CpuBlocker blocker = new CpuBlocker(softirq);

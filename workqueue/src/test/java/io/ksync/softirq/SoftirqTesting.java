@@ -4,6 +4,8 @@ import io.ksync.testing.Waits;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.BooleanSupplier;
 
 /** Shared pieces of the softirq and tasklet tests: a failure collector, a CPU blocker, bounded waits. */
@@ -51,6 +53,51 @@ final class SoftirqTesting {
 
         void release() {
             release.countDown();
+        }
+    }
+
+    /**
+     * Runs actions on a chosen CPU's ksoftirqd thread, inside the NET_RX handler, as softirq code of that CPU
+     * would. Opens NET_RX on the softirq.
+     */
+    static final class OnCpu {
+        private final Softirq softirq;
+        private final AtomicReferenceArray<Runnable> actions;
+
+        OnCpu(Softirq softirq) {
+            this.softirq = softirq;
+            this.actions = new AtomicReferenceArray<>(softirq.cpus());
+            softirq.open(Softirq.Vector.NET_RX, cpu -> {
+                final Runnable action = actions.getAndSet(cpu, null);
+                if (action != null) {
+                    action.run();
+                }
+            });
+        }
+
+        /** Runs {@code action} on {@code cpu}'s thread and returns what it threw, or null, once it has returned. */
+        Throwable call(int cpu, Runnable action) {
+            final CountDownLatch done = new CountDownLatch(1);
+            final AtomicReference<Throwable> failure = new AtomicReference<>();
+            start(cpu, () -> {
+                try {
+                    action.run();
+                } catch (Throwable t) {
+                    failure.set(t);
+                } finally {
+                    done.countDown();
+                }
+            });
+            await(done);
+            return failure.get();
+        }
+
+        /** Has {@code cpu}'s thread run {@code action} soon, without waiting for it. */
+        void start(int cpu, Runnable action) {
+            if (!actions.compareAndSet(cpu, null, action)) {
+                throw new AssertionError("an action is already waiting to run on cpu " + cpu);
+            }
+            softirq.raiseOn(cpu, Softirq.Vector.NET_RX);
         }
     }
 

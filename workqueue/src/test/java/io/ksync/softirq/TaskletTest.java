@@ -7,6 +7,7 @@ import static io.ksync.softirq.SoftirqTesting.join;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ksync.percpu.Cpus;
 import io.ksync.softirq.SoftirqTesting.CpuBlocker;
 import io.ksync.softirq.SoftirqTesting.Failures;
+import io.ksync.softirq.SoftirqTesting.OnCpu;
 import java.lang.reflect.Method;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -168,6 +170,23 @@ class TaskletTest {
             ranOn.set(null);
         }
         throw new AssertionError("the test thread migrated during every one of 1000 schedules");
+    }
+
+    @Test
+    void rule4_aTaskletScheduledFromASoftirqHandlerRunsOnTheCpuThatHandlerServes() {
+        cpus(8); // more CPUs than cores: Cpus.current() cannot pick the served CPU by chance for all eight
+        final OnCpu onCpu = new OnCpu(softirq);
+        for (int cpu = 0; cpu < softirq.cpus(); cpu++) {
+            final AtomicInteger ranOn = new AtomicInteger(-1);
+            final CountDownLatch ran = new CountDownLatch(1);
+            final Tasklet tasklet = new Tasklet(softirq, () -> {
+                ranOn.set(softirq.servingCpu());
+                ran.countDown();
+            });
+            assertNull(onCpu.call(cpu, () -> assertTrue(tasklet.schedule())));
+            await(ran);
+            assertEquals(cpu, ranOn.get(), "tasklet_schedule in softirq context queues on this_cpu");
+        }
     }
 
     @Test
