@@ -73,10 +73,14 @@ public final class Softirq implements AutoCloseable {
      * Handlers are published with setRelease in open() and read with getAcquire by raise() (to refuse a vector
      * with no handler) and by the thread; a raise that saw the handler therefore orders open() before the run.
      *
-     * Closing: closed (volatile) is set, every thread is woken; a thread that finds nothing pending and the
-     * instance closed ends by a CAS of its mask from 0 to EXITED. A raise after that finds EXITED and throws, so
-     * work is never accepted silently and then dropped; a raise from a handler of this instance while it closes is
-     * still accepted, and close() waits for it to run.
+     * Closing: closed (volatile) is set, every thread is woken; a thread that finds nothing pending, no tasklet
+     * on its lists and the instance closed ends with SoftirqCpu.tryExit: its tasklet lists are closed, then its
+     * mask goes from 0 to EXITED (SoftirqCpu's notes show why no tasklet can be left on the list of an ended
+     * thread). A raise after that finds EXITED and throws, so work is never accepted silently and then dropped.
+     * A raise or schedule from a handler or tasklet of this instance goes to its own CPU (localCpu), whose thread
+     * is the caller and so has not ended: it is accepted, and close() waits for it to run. A tasklet that finds
+     * its CPU's list closed is handled by Tasklet: moved to the runner's CPU (a deferred re-queue), refused
+     * (schedule) or dropped with SCHED cleared (enable), never left where kill() would wait for it for ever.
      */
 
     /** The vectors, in priority order: a lower ordinal runs first in a pass. */
@@ -253,7 +257,8 @@ public final class Softirq implements AutoCloseable {
      * @throws IllegalArgumentException if {@code cpu} is not in {@code [0, cpus())}
      */
     public boolean isPending(int cpu, Vector vector) {
-        return (cpu(cpu).pending & vector.mask()) != 0;
+        final int pending = cpu(cpu).pending;
+        return (pending & SoftirqCpu.EXITED) == 0 && (pending & vector.mask()) != 0; // an ended CPU runs nothing
     }
 
     /**
@@ -299,10 +304,12 @@ public final class Softirq implements AutoCloseable {
     }
 
     /**
-     * Stops the threads after they have run everything pending: raises from other threads are refused from now
-     * on ({@link IllegalStateException}), raises from this instance's handlers are still run, and the call
-     * returns when every thread has ended. Called from a handler of this instance it does not wait (it would wait
-     * for itself). Idempotent.
+     * Stops the threads after they have run everything pending: raises and tasklet schedules from other threads
+     * are refused from now on ({@link IllegalStateException}); raises and schedules made by this instance's
+     * handlers and tasklets on their own CPU are still run, as is a tasklet scheduled before and re-queued
+     * after its CPU's thread ended (it runs on the CPU of the thread that re-queues it); a {@link #raiseOn} of a
+     * CPU whose thread has ended is refused. The call returns when every thread has ended. Called from a handler
+     * of this instance it does not wait (it would wait for itself). Idempotent.
      *
      * @throws IllegalStateException on the {@linkplain #system() system} instance, which lives as long as the JVM
      */
@@ -371,7 +378,7 @@ public final class Softirq implements AutoCloseable {
     }
 
     /** Raises {@code mask} on {@code cpu}, refusing it (and saying why) when the instance no longer runs. */
-    void raiseMask(SoftirqCpu cpu, int mask) {
+    private void raiseMask(SoftirqCpu cpu, int mask) {
         if (closed && servingCpu() < 0) {
             throw closedException();
         }
@@ -427,6 +434,12 @@ public final class Softirq implements AutoCloseable {
             int pending = cpu.takePending();
             if (pending == 0) {
                 if (closed) {
+                    if (cpu.hasTasklets()) {
+                        // pushed but not yet raised: run them now rather than spin until the pusher's raise lands
+                        Tasklet.runScheduled(cpu, true);
+                        Tasklet.runScheduled(cpu, false);
+                        continue;
+                    }
                     if (cpu.tryExit()) {
                         return;
                     }

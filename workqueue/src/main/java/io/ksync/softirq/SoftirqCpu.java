@@ -34,9 +34,9 @@ abstract class SoftirqCpuHotFields extends SoftirqCpuPadBefore {
     volatile int pending;
     /** Written by the ksoftirqd thread around its park; read by raisers (the Dekker pair with pending). */
     volatile boolean sleeping;
-    /** Head of the llist of tasklets scheduled with {@link Tasklet#hiSchedule()} (HI vector). */
+    /** Head of the llist of {@link Tasklet#hiSchedule()} tasklets (HI vector); CLOSED_LIST once the thread ends. */
     volatile Tasklet hiTasklets;
-    /** Head of the llist of tasklets scheduled with {@link Tasklet#schedule()} (TASKLET vector). */
+    /** Head of the llist of {@link Tasklet#schedule()} tasklets (TASKLET vector); CLOSED_LIST once the thread ends. */
     volatile Tasklet tasklets;
 
     SoftirqCpuHotFields(Softirq softirq, int cpu) {
@@ -81,9 +81,34 @@ final class SoftirqCpu extends SoftirqCpuPadAfter {
      * thread with getAndSet(null) and reversed, so tasklets run in scheduling order within a batch. A tasklet
      * is on at most one list at a time (its SCHED bit owns the push; see Tasklet), so the intrusive next field
      * is never shared between two lists.
+     *
+     * Ending (closed instance only). The thread ends in tryExit, which closes both lists and then the pending
+     * word, each by a CAS from empty:
+     *
+     *   (tasklets, hiTasklets, pending):  (null, null, 0) -> (CLOSED, null, 0) -> (CLOSED, CLOSED, 0)
+     *                                     -> (CLOSED, CLOSED, EXITED)
+     *
+     * If a CAS fails, something arrived: the thread reopens the lists it closed (a plain volatile store: only it
+     * writes CLOSED_LIST, and no push succeeds on it) and serves what arrived. A push CASes the head from a
+     * value that is not CLOSED_LIST, so nothing lands on a list after its final close. A push that landed before
+     * it: that close was a CAS from null, so in the head's modification order a takeAll (getAndSet(null), thread
+     * only) lies between the push and the close, and the first such take returned the tasklet, which the thread
+     * then ran, deferred or parked (runScheduled handles a whole batch) before it could reach tryExit again.
+     * Hence:
+     *   - a push that succeeded is never stranded, and its pusher may ignore its raise's result: EXITED then
+     *     means only that the thread took the tasklet and then ended;
+     *   - a push that failed leaves the pusher owning SCHED and the tasklet, on no list (Tasklet moves it to a
+     *     live CPU, refuses it, or drops it with SCHED cleared and the waiters woken);
+     *   - a thread's own lists and pending word are closed only inside its own tryExit, when it runs nothing:
+     *     pushes and raises of a handler or tasklet on its own CPU always succeed.
+     * Each step of the argument is about one word's modification order, which every VarHandle RMW respects;
+     * no cross-word ordering is needed.
      */
 
     static final int EXITED = 1 << 31;
+
+    /** The head of a list closed by tryExit: pushes onto it fail (see the notes). Never run, never linked. */
+    static final Tasklet CLOSED_LIST = Tasklet.listMarker();
 
     /**
      * The CPU whose ksoftirqd thread the current thread is (set by the thread when it starts serving), so that
@@ -117,22 +142,56 @@ final class SoftirqCpu extends SoftirqCpuPadAfter {
         return (int) PENDING.getAndSet(this, 0);
     }
 
-    /** Marks the thread ended if nothing is pending (thread only); false if something was raised meanwhile. */
+    /**
+     * Ends this CPU if nothing is pending and both tasklet lists are empty (thread only): closes the lists, then
+     * marks pending EXITED (see the notes).
+     *
+     * @return false if something was raised or pushed meanwhile (everything is reopened: serve it and retry)
+     */
     boolean tryExit() {
-        return PENDING.compareAndSet(this, 0, EXITED);
+        if (!TASKLETS.compareAndSet(this, null, CLOSED_LIST)) {
+            return false;
+        }
+        if (!HI_TASKLETS.compareAndSet(this, null, CLOSED_LIST)) {
+            TASKLETS.setVolatile(this, null);
+            return false;
+        }
+        if (!PENDING.compareAndSet(this, 0, EXITED)) {
+            HI_TASKLETS.setVolatile(this, null);
+            TASKLETS.setVolatile(this, null);
+            return false;
+        }
+        return true;
     }
 
-    /** Pushes a tasklet on one of the lists ({@code llist_add}); the caller owns the tasklet's SCHED bit. */
-    void push(Tasklet tasklet, boolean hi) {
+    /** Whether a tasklet is on one of the lists (thread only, outside tryExit: the lists are open). */
+    boolean hasTasklets() {
+        return tasklets != null || hiTasklets != null;
+    }
+
+    /**
+     * Pushes a tasklet on one of the lists ({@code llist_add}); the caller owns the tasklet's SCHED bit.
+     *
+     * @return false if the list is closed (the thread ends or has ended): the tasklet is on no list, and the
+     *         caller still owns its SCHED bit
+     */
+    boolean push(Tasklet tasklet, boolean hi) {
         final VarHandle head = hi ? HI_TASKLETS : TASKLETS;
         Tasklet first;
         do {
             first = (Tasklet) head.getVolatile(this);
+            if (first == CLOSED_LIST) {
+                return false;
+            }
             tasklet.next = first; // plain: published by the CAS below (release semantics of a volatile CAS)
         } while (!head.compareAndSet(this, first, tasklet));
+        return true;
     }
 
-    /** Takes a whole list, oldest first ({@code llist_del_all} + {@code llist_reverse_order}); thread only. */
+    /**
+     * Takes a whole list, oldest first ({@code llist_del_all} + {@code llist_reverse_order}); thread only, outside
+     * tryExit (so the list is open: this never takes CLOSED_LIST).
+     */
     Tasklet takeAll(boolean hi) {
         Tasklet list = (Tasklet) (hi ? HI_TASKLETS : TASKLETS).getAndSet(this, null);
         Tasklet reversed = null;

@@ -37,10 +37,18 @@ import java.util.function.BooleanSupplier;
  * {@link #disable()} and {@link #kill()} from the tasklet's own callback would wait for themselves and throw
  * {@link IllegalStateException}.
  *
- * <p>Scheduling allocates nothing: the tasklet is its own list node. Memory effects: actions before a
- * {@code schedule()} that returns true, or that returns false because the tasklet was scheduled and not yet
- * started, happen-before the start of the run it leads to; the actions of a run happen-before {@code disable()}
- * or {@code kill()} returns after waiting for it.
+ * <p>When the softirq {@linkplain Softirq#close() closes}, a tasklet scheduled before still runs (on the runner's
+ * CPU if the CPU it was left to has ended meanwhile), and {@code close()} waits for it. {@link #schedule()}
+ * from a thread that is not one of the softirq's throws; one that races with {@code close()} either runs or
+ * throws (a racing call that returns false may have joined one that threw). A tasklet that was scheduled while
+ * disabled and is enabled once its CPU's thread has ended can no longer run: {@link #enable()} drops that run
+ * and leaves the tasklet unscheduled. No tasklet is ever left scheduled where nothing will run it, so
+ * {@link #kill()} returns.
+ *
+ * <p>Scheduling allocates nothing (after a thread's first call): the tasklet is its own list node. Memory
+ * effects: actions before a {@code schedule()} that returns true, or that returns false because the tasklet was
+ * scheduled and not yet started, happen-before the start of the run it leads to; the actions of a run
+ * happen-before {@code disable()} or {@code kill()} returns after waiting for it.
  *
  * <pre>{@code
  * Tasklet rxDone = new Tasklet(softirq, () -> completeReceivedPackets());
@@ -69,12 +77,15 @@ public final class Tasklet {
      *
      * Transitions (each a CAS or an atomic RMW of the state word):
      *   schedule:       SCHED=0              -> SCHED, then push on a CPU list and raise          (returns true)
+     *                                           list closed: SCHED -> 0, waiters woken                (throws)
      *                   SCHED=1              -> SCHED (an RMW all the same: it publishes)          (returns false)
      *   softirq pops:   SCHED                -> SCHED|RUN          (trylock; RUN already set -> SCHED|RUN|DEFERRED)
      *     count != 0:   SCHED|RUN            -> SCHED|PARKED       (drop RUN; then re-check count, see below)
      *     count == 0:   SCHED|RUN            -> RUN                (clear SCHED, then the callback runs)
-     *   unlock:         RUN[|DEFERRED]       -> 0 [-> SCHED: push on deferCpu and raise]
-     *   enable to 0:    SCHED|PARKED         -> SCHED, then push on the calling CPU's list and raise
+     *   unlock:         RUN[|DEFERRED]       -> 0 [-> SCHED: push on deferCpu and raise; deferCpu's list
+     *                                           closed: push on the runner's own CPU, whose list is open]
+     *   enable to 0:    SCHED|PARKED         -> SCHED, then push on the calling CPU's list and raise;
+     *                                           list closed: SCHED -> 0 (the run is dropped, waiters woken)
      *   kill:           SCHED=0 -> SCHED (held, so schedules fail), wait RUN=0, then -> 0
      *
      * The disable/run race is the kernel's Dekker pair: disable() increments count (volatile RMW) then reads RUN;
@@ -82,6 +93,12 @@ public final class Tasklet {
      * waits for the run, or the thread sees the count and backs off. enable() and PARKED form the same pair:
      * enable() decrements count then tries to clear PARKED; the thread sets PARKED then re-reads count and, if
      * it is 0, tries to clear PARKED itself: exactly one of them wins the CAS and re-queues the tasklet.
+     *
+     * Closing (see SoftirqCpu's notes): a push fails only on a list whose thread ends, and then the pusher still
+     * owns SCHED and the tasklet, which is on no list. A ksoftirqd thread's own list is never closed while it
+     * runs code, so the runner re-queues there; any other pusher finds a closed list only once the softirq is
+     * closed, and refuses the run (clearing SCHED and waking the waiters, so no kill() waits for it). A push that
+     * succeeded is never stranded, so the result of the raise after it does not matter.
      *
      * Waiting uses the shared WaitVar table with the WAITING bit as the "has waiters" hint: the waiter's
      * condition (evaluated after it is queued) sets WAITING by CAS and then reads the state; a waker's
@@ -132,6 +149,16 @@ public final class Tasklet {
         this.callback = Objects.requireNonNull(callback, "callback");
     }
 
+    /** The marker that closes a CPU's tasklet list (SoftirqCpu.CLOSED_LIST); never scheduled or run. */
+    private Tasklet() {
+        this.softirq = null;
+        this.callback = null;
+    }
+
+    static Tasklet listMarker() {
+        return new Tasklet();
+    }
+
     /**
      * Creates a disabled tasklet ({@code DECLARE_TASKLET_DISABLED}): it may be scheduled, and runs after one
      * {@link #enable()}.
@@ -148,7 +175,7 @@ public final class Tasklet {
      *
      * @return true if this call scheduled it; false if it was already scheduled and not yet started (it will run
      *         once for both), or {@link #kill()} holds it
-     * @throws IllegalStateException if the softirq is closed
+     * @throws IllegalStateException if the softirq is closed and the caller is not one of its ksoftirqd threads
      */
     public boolean schedule() {
         return schedule(false);
@@ -197,7 +224,8 @@ public final class Tasklet {
 
     /**
      * Undoes one {@link #disable()} or {@link #disableNoSync()} ({@code tasklet_enable}). When the count drops to
-     * zero, a tasklet that was scheduled meanwhile is queued on the calling CPU and runs.
+     * zero, a tasklet that was scheduled meanwhile is queued on the calling CPU and runs; if the softirq is closed
+     * and that CPU's thread has ended, the run is dropped instead and the tasklet is left unscheduled.
      *
      * @throws IllegalStateException if the tasklet is not disabled (an enable without its disable)
      */
@@ -210,8 +238,10 @@ public final class Tasklet {
                         + "match a disable() or disableNoSync()");
             }
         } while (!DISABLE_COUNT.compareAndSet(this, count, count - 1)); // full fence: the Dekker pair with PARKED
-        if (count == 1 && tryClearParked()) {
-            queueOn(softirq.localCpu());
+        if (count == 1 && tryClearParked() && !tryQueueOn(softirq.localCpu())) {
+            // closed, and that CPU's thread has ended: nothing can run it any more (a ksoftirqd caller's own list
+            // is open): drop the run rather than leave SCHED set for ever
+            clearBits(SCHED);
         }
     }
 
@@ -284,15 +314,28 @@ public final class Tasklet {
             return false;
         }
         hi = onHi;
-        queueOn(softirq.localCpu());
+        if (!tryQueueOn(softirq.localCpu())) {
+            // only a thread that is not one of the softirq's finds its list closed, and lists are closed only
+            // after the softirq is: it closed since checkAccepting(). Refuse, leaving the tasklet as it was.
+            clearBits(SCHED);
+            throw softirq.closedException();
+        }
         return true;
     }
 
-    /** Pushes the tasklet (whose SCHED the caller owns) on {@code cpu}'s list and raises its vector there. */
-    private void queueOn(SoftirqCpu cpu) {
+    /**
+     * Pushes the tasklet (whose SCHED the caller owns) on {@code cpu}'s list and raises its vector there.
+     *
+     * @return false if the list is closed (its thread ends): the tasklet is on no list, the caller keeps SCHED
+     */
+    private boolean tryQueueOn(SoftirqCpu cpu) {
         final boolean onHi = hi;
-        cpu.push(this, onHi);
-        softirq.raiseMask(cpu, (onHi ? Softirq.Vector.HI : Softirq.Vector.TASKLET).mask());
+        if (!cpu.push(this, onHi)) {
+            return false;
+        }
+        // a false return (EXITED) only means that the thread took the tasklet and then ended: see SoftirqCpu
+        cpu.raise((onHi ? Softirq.Vector.HI : Softirq.Vector.TASKLET).mask());
+        return true;
     }
 
     /** Runs the tasklets scheduled on {@code cpu}'s list ({@code tasklet_action_common}); the CPU's thread only. */
@@ -301,11 +344,7 @@ public final class Tasklet {
         while (tasklet != null) {
             final Tasklet following = tasklet.next;
             tasklet.next = null;
-            try {
-                tasklet.runIfAllowed(cpu);
-            } catch (Throwable failure) { // a deferred re-queue refused by a CPU whose thread has ended
-                tasklet.softirq.report(failure);
-            }
+            tasklet.runIfAllowed(cpu);
             tasklet = following;
         }
     }
@@ -356,19 +395,24 @@ public final class Tasklet {
             softirq.report(failure);
         } finally {
             runner = null;
-            unlock();
+            unlock(cpu);
         }
     }
 
-    /** RUN[|DEFERRED] -> 0: ends a run; a deferred schedule goes back on the CPU that deferred it. */
-    private void unlock() {
+    /**
+     * RUN[|DEFERRED] -> 0: ends a run on {@code cpu}; a deferred schedule goes back on the CPU that deferred it,
+     * or on {@code cpu} if that CPU's thread has ended meanwhile (the softirq is closing).
+     */
+    private void unlock(SoftirqCpu cpu) {
         // release (volatile RMW): the callback's actions happen-before a disable()/kill() that sees RUN clear
         final int old = (int) STATE.getAndBitwiseAnd(this, ~(RUN | DEFERRED | WAITING));
         if ((old & WAITING) != 0) {
             WaitVar.wakeUp(this);
         }
-        if ((old & DEFERRED) != 0) {
-            queueOn(softirq.cpuFor(deferCpu)); // still SCHED: the deferring thread left it to us
+        if ((old & DEFERRED) != 0 && !tryQueueOn(softirq.cpuFor(deferCpu))) { // still SCHED: left to us
+            // the deferring CPU's thread has ended: run it here. This thread is cpu's and is running, so cpu's
+            // lists are open (only this thread closes them, in tryExit): the push cannot fail
+            tryQueueOn(cpu);
         }
     }
 

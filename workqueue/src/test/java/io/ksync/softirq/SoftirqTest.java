@@ -299,6 +299,34 @@ class SoftirqTest {
     }
 
     @Test
+    void aRaiseFromAHandlerOnACpuWhoseThreadEndedIsRefusedAndLeavesNothingPending() {
+        build(2);
+        final SoftirqTesting.OnCpu onCpu = new SoftirqTesting.OnCpu(softirq);
+        softirq.open(Vector.BLOCK, cpu -> { });
+        final AtomicReference<Thread> cpu1 = new AtomicReference<>();
+        assertEquals(null, onCpu.call(1, () -> cpu1.set(Thread.currentThread())));
+        final CountDownLatch inHandler = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final AtomicReference<Throwable> outcome = new AtomicReference<>();
+        onCpu.start(0, () -> {
+            inHandler.countDown();
+            await(release);
+            try {
+                softirq.raiseOn(1, Vector.BLOCK);
+            } catch (Throwable t) {
+                outcome.set(t);
+            }
+        });
+        await(inHandler);
+        final Thread closer = io.ksync.testing.Waits.start("closer", softirq::close);
+        SoftirqTesting.join(cpu1.get()); // cpu 1 ended; cpu 0 is still in the handler
+        release.countDown();
+        SoftirqTesting.join(closer);
+        assertTrue(outcome.get() instanceof IllegalStateException, String.valueOf(outcome.get()));
+        assertFalse(softirq.isPending(1, Vector.BLOCK), "an ended cpu has nothing pending");
+    }
+
+    @Test
     void closeFromAHandlerDoesNotWaitForItself() {
         build(1);
         final CountDownLatch closed = new CountDownLatch(1);

@@ -16,6 +16,7 @@ import io.ksync.percpu.Cpus;
 import io.ksync.softirq.SoftirqTesting.CpuBlocker;
 import io.ksync.softirq.SoftirqTesting.Failures;
 import io.ksync.softirq.SoftirqTesting.OnCpu;
+import io.ksync.testing.Waits;
 import java.lang.reflect.Method;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -481,6 +482,151 @@ class TaskletTest {
         assertFalse(tasklet.isScheduled(), "a refused schedule must leave the tasklet as it was");
         assertThrows(IllegalStateException.class, tasklet::hiSchedule);
         tasklet.kill(); // nothing scheduled: returns at once
+    }
+
+    @Test
+    void close_aDeferredRequeueOntoACpuWhoseThreadEndedRunsOnTheRunnersCpuAndKillReturns() {
+        cpus(2);
+        final OnCpu onCpu = new OnCpu(softirq);
+        final AtomicInteger runs = new AtomicInteger();
+        final List<Integer> ranOn = new CopyOnWriteArrayList<>();
+        final CountDownLatch running = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final Tasklet tasklet = new Tasklet(softirq, () -> {
+            ranOn.add(softirq.servingCpu());
+            if (runs.incrementAndGet() == 1) {
+                running.countDown();
+                await(release);
+            }
+        });
+        assertNull(onCpu.call(0, () -> assertTrue(tasklet.schedule())));
+        await(running); // running on cpu 0
+        final CountDownLatch cpu1TookBoth = new CountDownLatch(1);
+        final Tasklet marker = new Tasklet(softirq, cpu1TookBoth::countDown);
+        final AtomicReference<Thread> cpu1 = new AtomicReference<>();
+        assertNull(onCpu.call(1, () -> {
+            cpu1.set(Thread.currentThread());
+            assertTrue(tasklet.schedule()); // queued on cpu 1 while it runs on cpu 0
+            assertTrue(marker.schedule());  // behind it in the same batch
+        }));
+        await(cpu1TookBoth); // cpu 1 found the tasklet running on cpu 0 and left its re-queue to that runner
+        assertTrue(tasklet.isScheduled());
+        final Thread closer = Waits.start("closer", softirq::close);
+        join(cpu1.get()); // cpu 1 has nothing left: its thread ends while cpu 0 still runs the tasklet
+        release.countDown(); // the runner re-queues: onto cpu 1, whose thread has ended
+        join(closer);
+        assertFalse(tasklet.isScheduled(), "the re-queued tasklet was left on the list of an ended cpu");
+        join(Waits.start("killer", tasklet::kill));
+        assertEquals(List.of(0, 0), ranOn, "the deferred run happened on the runner's cpu before close() returned");
+    }
+
+    @Test
+    void close_enableOfAParkedTaskletAfterItsCpuEndedDropsTheRunAndKillReturns() {
+        oneCpu();
+        final AtomicInteger runs = new AtomicInteger();
+        final Tasklet tasklet = new Tasklet(softirq, runs::incrementAndGet);
+        tasklet.disable();
+        assertTrue(tasklet.schedule());
+        drainCpu0(); // parked: scheduled, disabled, off every list
+        softirq.close();
+        tasklet.enable(); // nothing is left to run it
+        assertTrue(tasklet.isEnabled());
+        assertFalse(tasklet.isScheduled(), "a run nobody can perform must not stay scheduled");
+        join(Waits.start("killer", tasklet::kill));
+        assertEquals(0, runs.get());
+        assertThrows(IllegalStateException.class, tasklet::schedule);
+    }
+
+    @Test
+    void close_enableOfAParkedTaskletWhileItsCpuStillRunsQueuesItAndCloseWaitsForTheRun() {
+        oneCpu();
+        final AtomicInteger runs = new AtomicInteger();
+        final Tasklet tasklet = new Tasklet(softirq, runs::incrementAndGet);
+        tasklet.disable();
+        assertTrue(tasklet.schedule());
+        drainCpu0(); // parked
+        blocker.block(0);
+        final Thread closer = Waits.start("closer", softirq::close);
+        awaitCondition("close() starts", softirq::isClosed);
+        tasklet.enable(); // cpu 0's thread is held by the blocker, not ended: the run is queued there
+        blocker.release();
+        join(closer);
+        assertEquals(1, runs.get(), "the run queued before the thread ended ran before close() returned");
+        assertFalse(tasklet.isScheduled());
+        join(Waits.start("killer", tasklet::kill));
+    }
+
+    @Test
+    void close_aHandlerMayScheduleATaskletWhileTheSoftirqClosesAndCloseWaitsForIt() {
+        cpus(2);
+        final OnCpu onCpu = new OnCpu(softirq);
+        final AtomicReference<Thread> cpu1 = new AtomicReference<>();
+        assertNull(onCpu.call(1, () -> cpu1.set(Thread.currentThread())));
+        final AtomicInteger ranOn = new AtomicInteger(-1);
+        final Tasklet tasklet = new Tasklet(softirq, () -> ranOn.set(softirq.servingCpu()));
+        final CountDownLatch inHandler = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final AtomicBoolean scheduled = new AtomicBoolean();
+        onCpu.start(0, () -> {
+            inHandler.countDown();
+            await(release);
+            scheduled.set(tasklet.schedule());
+        });
+        await(inHandler);
+        final Thread closer = Waits.start("closer", softirq::close);
+        join(cpu1.get()); // cpu 1 ended; cpu 0 is still in the handler
+        release.countDown();
+        join(closer);
+        assertTrue(scheduled.get());
+        assertEquals(0, ranOn.get(), "scheduled from cpu 0's handler, run by cpu 0 before close() returned");
+        assertFalse(tasklet.isScheduled());
+    }
+
+    @Test
+    void close_schedulesRacingWithCloseEitherRunOrAreRefusedAndNoTaskletStaysScheduled() {
+        cpus(4);
+        final AtomicInteger accepted = new AtomicInteger();
+        final AtomicInteger runs = new AtomicInteger();
+        final Tasklet[] tasklets = new Tasklet[16];
+        final AtomicInteger[] chains = new AtomicInteger[tasklets.length];
+        for (int i = 0; i < tasklets.length; i++) {
+            final int index = i;
+            chains[i] = new AtomicInteger(i % 2 == 0 ? 50 : 0); // half re-schedule themselves a bounded number of times
+            tasklets[i] = new Tasklet(softirq, () -> {
+                runs.incrementAndGet();
+                if (chains[index].getAndDecrement() > 0 && tasklets[index].schedule()) {
+                    accepted.incrementAndGet(); // accepted even while closing: a tasklet schedules on its own cpu
+                }
+            });
+        }
+        final CountDownLatch warmedUp = new CountDownLatch(2);
+        final Thread[] schedulers = new Thread[2];
+        for (int t = 0; t < schedulers.length; t++) {
+            schedulers[t] = Waits.start("scheduler-" + t, () -> {
+                for (int i = 0; ; i++) {
+                    final Tasklet tasklet = tasklets[i % tasklets.length];
+                    try {
+                        if ((i & 1) == 0 ? tasklet.schedule() : tasklet.hiSchedule()) {
+                            accepted.incrementAndGet();
+                        }
+                    } catch (IllegalStateException closed) {
+                        return; // refused: the softirq closed
+                    }
+                    if (i == 2_000) {
+                        warmedUp.countDown();
+                    }
+                }
+            });
+        }
+        await(warmedUp);
+        softirq.close();
+        for (Thread scheduler : schedulers) {
+            join(scheduler);
+        }
+        for (Tasklet tasklet : tasklets) {
+            assertFalse(tasklet.isScheduled(), tasklet + " stayed scheduled after close()");
+        }
+        assertEquals(accepted.get(), runs.get(), "every accepted schedule ran once, and nothing else ran");
     }
 
     @Test
