@@ -35,7 +35,10 @@ import java.util.function.BooleanSupplier;
  * The callback must not block for long (it holds its CPU's softirq thread: nothing else of that CPU runs
  * meanwhile); a callback that throws is reported to the softirq's handler and the thread goes on.
  * {@link #disable()} and {@link #kill()} from the tasklet's own callback would wait for themselves and throw
- * {@link IllegalStateException}.
+ * {@link IllegalStateException}. {@code kill()} of a scheduled tasklet from any handler or tasklet of the same
+ * softirq throws too: the run it would wait for may need the calling thread (the kernel forbids
+ * {@code tasklet_kill} in interrupt context). {@code disable()} waits only for a run in progress, which is on
+ * another thread, so it may be called from a handler or another tasklet.
  *
  * <p>When the softirq {@linkplain Softirq#close() closes}, a tasklet scheduled before still runs (on the runner's
  * CPU if the CPU it was left to has ended meanwhile), and {@code close()} waits for it. {@link #schedule()}
@@ -87,6 +90,11 @@ public final class Tasklet {
      *   enable to 0:    SCHED|PARKED         -> SCHED, then push on the calling CPU's list and raise;
      *                                           list closed: SCHED -> 0 (the run is dropped, waiters woken)
      *   kill:           SCHED=0 -> SCHED (held, so schedules fail), wait RUN=0, then -> 0
+     *                   SCHED=1: wait until 0, except from a ksoftirqd thread of this softirq (throws): SCHED
+     *                   clears only when a ksoftirqd thread takes it, and which one is not known for sure while
+     *                   it waits (a deferral, an enable or a new schedule can move it to the caller's CPU).
+     *                   Waiting for RUN=0 is safe from anywhere: RUN is held by a thread running the callback,
+     *                   which is not the caller (that case throws) and needs nothing from it.
      *
      * The disable/run race is the kernel's Dekker pair: disable() increments count (volatile RMW) then reads RUN;
      * the softirq thread sets RUN (volatile CAS) then reads count. One of them sees the other: either disable()
@@ -251,11 +259,14 @@ public final class Tasklet {
      * scheduled again. Uninterruptible, as the kernel's.
      *
      * @throws IllegalStateException if the tasklet is disabled and scheduled (it could never run, and the kernel
-     *                               locks up here: {@link #enable()} it first), or called from its own callback
+     *                               locks up here: {@link #enable()} it first), or called from its own callback,
+     *                               or called from a handler or tasklet of its softirq while it is scheduled (the
+     *                               run it would wait for may need the calling thread)
      */
     public void kill() {
         if (runner == Thread.currentThread()) {
-            throw new IllegalStateException("kill() called from the tasklet's own callback would wait for itself");
+            throw new IllegalStateException("kill() called from the tasklet's own callback would wait for itself: "
+                    + "kill() it from process context once the callback has returned");
         }
         for (;;) {
             final int s = state;
@@ -268,6 +279,15 @@ public final class Tasklet {
             if (disableCount != 0) {
                 throw new IllegalStateException("kill() of a disabled, scheduled tasklet would wait for ever (it "
                         + "cannot run until enabled; the kernel locks up here): enable() it first");
+            }
+            final SoftirqCpu serving = softirq.servingSlot();
+            if (serving != null) {
+                // the run may be due on this very thread: queued on its CPU, in the batch it is running, or
+                // deferred or re-queued there while we wait; nothing else runs that CPU while this thread sleeps
+                throw new IllegalStateException("kill() of a scheduled tasklet called from the ksoftirqd thread of "
+                        + "cpu " + serving.cpu + " of softirq " + softirq.name() + " (a handler or tasklet) would "
+                        + "wait for a run that may need this very thread: kill() it from process context (the "
+                        + "thread tearing down, or a workqueue), or disableNoSync() it here");
             }
             awaitState(() -> (state & SCHED) == 0 || disableCount != 0);
         }

@@ -453,6 +453,97 @@ class TaskletTest {
     }
 
     @Test
+    void killOfATaskletScheduledOnTheCallersCpuFromAHandlerThrowsInsteadOfWaitingForItself() {
+        oneCpu();
+        final OnCpu onCpu = new OnCpu(softirq);
+        final CountDownLatch ran = new CountDownLatch(1);
+        final Tasklet tasklet = new Tasklet(softirq, ran::countDown);
+        final Throwable outcome = onCpu.call(0, () -> {
+            assertTrue(tasklet.schedule()); // queued on this cpu, which cannot run it until the handler returns
+            tasklet.kill();
+        });
+        assertInstanceOf(IllegalStateException.class, outcome);
+        assertTrue(outcome.getMessage().contains("kill() it from process context"), outcome.getMessage());
+        await(ran); // a refused kill() changes nothing: the tasklet still runs
+        tasklet.kill();
+        assertFalse(tasklet.isScheduled());
+    }
+
+    @Test
+    void killFromATaskletOfOneLaterInTheSameBatchThrowsInsteadOfWaitingForItself() {
+        oneCpu();
+        final AtomicInteger victimRuns = new AtomicInteger();
+        final Tasklet victim = new Tasklet(softirq, victimRuns::incrementAndGet);
+        final AtomicReference<Throwable> outcome = new AtomicReference<>();
+        final CountDownLatch killerRan = new CountDownLatch(1);
+        final Tasklet killer = new Tasklet(softirq, () -> {
+            try {
+                victim.kill(); // taken off the list with this batch: scheduled, and only this thread can run it
+            } catch (Throwable t) {
+                outcome.set(t);
+            }
+            killerRan.countDown();
+        });
+        blocker.block(0);
+        assertTrue(killer.schedule());
+        assertTrue(victim.schedule());
+        blocker.release();
+        await(killerRan);
+        assertInstanceOf(IllegalStateException.class, outcome.get());
+        drainCpu0();
+        assertEquals(1, victimRuns.get());
+    }
+
+    @Test
+    void killFromAHandlerOfATaskletRunningOnAnotherCpuWaitsForTheRunAndReturns() {
+        cpus(2);
+        final OnCpu onCpu = new OnCpu(softirq);
+        final CountDownLatch running = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final AtomicBoolean finished = new AtomicBoolean();
+        final Tasklet tasklet = new Tasklet(softirq, () -> {
+            running.countDown();
+            await(release);
+            finished.set(true);
+        });
+        assertNull(onCpu.call(1, () -> assertTrue(tasklet.schedule())));
+        await(running); // on cpu 1, not scheduled any more
+        final AtomicReference<Thread> cpu0 = new AtomicReference<>();
+        final AtomicReference<String> outcome = new AtomicReference<>();
+        final CountDownLatch killed = new CountDownLatch(1);
+        onCpu.start(0, () -> {
+            cpu0.set(Thread.currentThread());
+            try {
+                tasklet.kill();
+                outcome.set("returned, finished=" + finished.get());
+            } catch (Throwable t) {
+                outcome.set(t.toString());
+            }
+            killed.countDown();
+        });
+        awaitCondition("cpu 0 runs the handler", () -> cpu0.get() != null);
+        awaitParked(cpu0.get()); // in kill(), waiting for the run on cpu 1
+        release.countDown();
+        await(killed);
+        assertEquals("returned, finished=true", outcome.get());
+    }
+
+    @Test
+    void disableFromAHandlerOfATaskletScheduledOnTheCallersCpuReturnsAtOnce() {
+        oneCpu();
+        final OnCpu onCpu = new OnCpu(softirq);
+        final AtomicInteger runs = new AtomicInteger();
+        final Tasklet tasklet = new Tasklet(softirq, runs::incrementAndGet);
+        assertNull(onCpu.call(0, () -> {
+            assertTrue(tasklet.schedule());
+            tasklet.disable(); // waits only for a run in progress: there is none, whatever is scheduled
+            assertEquals(0, runs.get());
+            tasklet.enable();
+        }));
+        awaitCondition("the run after the handler", () -> runs.get() == 1);
+    }
+
+    @Test
     void aThrowingCallbackIsReportedAndTheThreadRunsTheNextTasklet() {
         oneCpu();
         final Tasklet bad = new Tasklet(softirq, () -> {
