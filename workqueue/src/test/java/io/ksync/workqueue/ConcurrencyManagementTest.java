@@ -211,11 +211,7 @@ class ConcurrencyManagementTest extends WorkqueueTestBase {
             if (runs.incrementAndGet() == 1) {
                 wq.queueOn(0, other);   // waits: this worker is pool 0's running one
                 wq.queueOn(1, self[0]); // pool 1 dequeues it and, as it runs here, hands it to this thread
-                awaitCondition("pool 1 handed the instance over", () -> {
-                    final WorkerPoolStats pool1 = pools.stats().stream()
-                            .filter(stats -> stats.cpu() == 1 && !stats.highPriority()).findFirst().orElseThrow();
-                    return pool1.executed() >= 1 && pool1.busy() == 0;
-                });
+                awaitHandedOffBy(1);
             } else {
                 // runs on pool 0's worker, computing (no ksync sleep) until the work waiting on pool 0 has run:
                 // only possible if the handed-off run does not count as pool 0's running worker

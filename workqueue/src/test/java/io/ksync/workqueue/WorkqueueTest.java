@@ -324,11 +324,7 @@ class WorkqueueTest extends WorkqueueTestBase {
                 return;
             }
             second.queueOn(1, self[0]); // pool 1 dequeues it and hands it to this thread, which runs it next
-            awaitCondition("pool 1 handed the instance over", () -> {
-                final WorkerPoolStats pool1 = pools.stats().stream()
-                        .filter(stats -> stats.cpu() == 1 && !stats.highPriority()).findFirst().orElseThrow();
-                return pool1.executed() >= 1 && pool1.busy() == 0;
-            });
+            awaitHandedOffBy(1);
             try {
                 second.flush(); // would wait for the instance that can only run after this run returns
             } catch (IllegalStateException e) {

@@ -51,6 +51,19 @@ abstract class WorkqueueTestBase {
         return queue;
     }
 
+    /**
+     * From a running work that has just queued itself on {@code cpu}'s normal pool: waits until that pool has
+     * dequeued the instance and, finding it running here, handed it to this thread (one work started there, and no
+     * worker of it busy any more).
+     */
+    void awaitHandedOffBy(int cpu) {
+        io.ksync.testing.Waits.awaitCondition("pool " + cpu + " handed the instance over", () -> {
+            final WorkerPoolStats pool = pools.stats().stream()
+                    .filter(stats -> stats.cpu() == cpu && !stats.highPriority()).findFirst().orElseThrow();
+            return pool.executed() >= 1 && pool.busy() == 0;
+        });
+    }
+
     @AfterEach
     void destroyEverything() {
         for (Workqueue queue : queues) {
