@@ -176,11 +176,16 @@ public final class DelayedWork {
         return current != null && current.delete();
     }
 
-    /** flush_delayed_work's first half: a pending timer is deleted and the work queued at once. */
-    void fireTimerNow() {
+    /**
+     * flush_delayed_work's first half: a pending timer is deleted and the work queued at once; true if it was
+     * (the caller then waits for an instance that was pending when it was called).
+     */
+    boolean fireTimerNow() {
         if (tryDeleteTimer()) {
             wq.insertAccepted(cpu, work);
+            return true;
         }
+        return false;
     }
 
     /** As {@link #fireTimerNow()} if the pending timer targets {@code queue} (for drain). */

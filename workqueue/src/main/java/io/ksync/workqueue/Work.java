@@ -219,15 +219,15 @@ public final class Work {
         if (runner == Thread.currentThread()) {
             throw new IllegalStateException("flush() called from the work's own function would wait for itself");
         }
-        if (delayed != null) {
-            delayed.fireTimerNow();
-        }
+        // a fired timer's instance was pending at the call: it counts as waited for even if a worker has already
+        // run it by the time the state is read below (it may, within nanoseconds)
+        final boolean fired = delayed != null && delayed.fireTimerNow();
         if ((state & (PENDING | RUNNING)) == 0) {
-            return false;
+            return fired;
         }
         final long target = queueSeq;
         if (doneSeq - target >= 0) {
-            return false;
+            return fired;
         }
         awaitState(() -> doneSeq - target >= 0);
         return true;
