@@ -345,7 +345,7 @@ public final class WorkerPools implements AutoCloseable {
     }
 
     /** Joins {@code thread} (unless it is the caller); returns whether an interrupt was swallowed. */
-    private static boolean joinUninterruptibly(Thread thread) {
+    static boolean joinUninterruptibly(Thread thread) {
         boolean interrupted = false;
         while (thread != Thread.currentThread()) {
             try {

@@ -370,17 +370,8 @@ public final class Workqueue implements Executor {
             if (rescuer != null) {
                 rescuerStopped = true;
                 LockSupport.unpark(rescuer.thread);
-                boolean interrupted = false;
-                while (true) {
-                    try {
-                        rescuer.thread.join();
-                        break;
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    }
-                }
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
+                if (WorkerPools.joinUninterruptibly(rescuer.thread)) {
+                    Thread.currentThread().interrupt(); // kept for the caller
                 }
             }
             pools.workqueueDestroyed();
