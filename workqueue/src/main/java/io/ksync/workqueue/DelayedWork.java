@@ -3,6 +3,8 @@ package io.ksync.workqueue;
 import io.ksync.timer.Timer;
 import io.ksync.timer.TimerService;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
@@ -49,7 +51,21 @@ public final class DelayedWork {
      * written by the owner before arming (published by the timer base's lock) and read after a successful delete
      * or in the callback. `timer` is volatile: read by cancellers on any thread; it is replaced only by the owner,
      * while idle, when the work moves to queues of another WorkerPools.
+     *
+     * timerArmings and timerLandings count the instances handed to the timer and those that left it (linked on
+     * their queue, or cancelled with the timer), so that drain() sees an instance in flight also in the window
+     * where its timer has expired (no longer pending) and the callback has not linked it yet. Both are monotonic:
+     * an armings increment precedes Timer.add, a landing follows the link, so that an instance is counted by the
+     * timer or by its pwq's inserted/left at every instant (Workqueue.isIdle's argument). Armings has one writer at
+     * a time (the owner of PENDING; ownership passes with happens-before); a landing may come from the timer's
+     * thread after the link, when the next owner may already be landing the next instance: an atomic add.
      */
+
+    /**
+     * Test only: run by the timer's callback after the timer has expired and before the instance is linked (the
+     * window in which drain() must still count it). Plain static: set before the timer is armed, reset after.
+     */
+    static Runnable beforeExpiredLinkForTesting;
 
     private final Work work;
     private volatile Timer timer;
@@ -57,6 +73,10 @@ public final class DelayedWork {
     private volatile int cpu;
     /** The queue this work last registered with for drain(); owner of PENDING only. */
     private Workqueue registeredOn;
+    /** Instances handed to the timer; written by the owner of PENDING (see the notes). */
+    private volatile long timerArmings;
+    /** Instances that left the timer, linked or cancelled; atomic adds (see the notes). */
+    private volatile long timerLandings;
 
     /**
      * Creates an idle delayed work ({@code INIT_DELAYED_WORK}).
@@ -170,10 +190,16 @@ public final class DelayedWork {
     // ---------------------------------------------------------------------------------------------------
     // For Work and Workqueue
 
-    /** Deletes a pending timer; true if it was pending (the caller now owns the pending instance). */
-    boolean tryDeleteTimer() {
-        final Timer current = timer;
-        return current != null && current.delete();
+    /**
+     * Deletes a pending timer for a canceller; true if it was pending (the caller now owns the pending instance,
+     * which is cancelled).
+     */
+    boolean cancelTimer() {
+        if (tryDeleteTimer()) {
+            landed();
+            return true;
+        }
+        return false;
     }
 
     /**
@@ -183,6 +209,7 @@ public final class DelayedWork {
     boolean fireTimerNow() {
         if (tryDeleteTimer()) {
             wq.insertAccepted(cpu, work);
+            landed();
             return true;
         }
         return false;
@@ -195,12 +222,32 @@ public final class DelayedWork {
         }
     }
 
-    boolean isTimerPendingOn(Workqueue queue) {
-        return wq == queue && isTimerPending();
+    /**
+     * The queue of the latest instance handed to the timer. drain's scan reads it before the counters: it is
+     * written before the armings increment and changes only after the instance has landed.
+     */
+    Workqueue timerQueue() {
+        return wq;
+    }
+
+    /** Instances handed to the timer so far. */
+    long timerArmings() {
+        return timerArmings;
+    }
+
+    /** Instances that left the timer so far: linked on their queue or cancelled. */
+    long timerLandings() {
+        return timerLandings;
     }
 
     // ---------------------------------------------------------------------------------------------------
     // Helpers
+
+    /** Deletes a pending timer; true if it was pending (the caller now owns the pending instance). */
+    private boolean tryDeleteTimer() {
+        final Timer current = timer;
+        return current != null && current.delete();
+    }
 
     private boolean queue(int cpu, Workqueue wq, long delay, TimeUnit unit) {
         Objects.requireNonNull(wq, "wq");
@@ -239,6 +286,7 @@ public final class DelayedWork {
             wq.registerDelayed(this);
             registeredOn = wq;
         }
+        boolean counted = false;
         try {
             final TimerService service = wq.pools.timers();
             Timer current = timer;
@@ -246,8 +294,15 @@ public final class DelayedWork {
                 current = new Timer(service, t -> expired());
                 timer = current;
             }
+            // volatile write (single writer: the owner), before the instance can expire: drain's scan counts it
+            // from here until the landing that follows its link
+            timerArmings = timerArmings + 1;
+            counted = true;
             current.add(service.nanoTime() + nanos);
         } catch (RuntimeException | Error e) { // refused (pools or service closed, full): do not leak PENDING
+            if (counted) {
+                landed(); // never armed
+            }
             work.abandonInstance(work.queueSeq());
             throw e;
         }
@@ -255,7 +310,20 @@ public final class DelayedWork {
 
     /** The timer's callback ({@code delayed_work_timer_fn}): the pending instance goes on its queue. */
     private void expired() {
-        wq.insertAccepted(cpu, work);
+        try {
+            final Runnable testHook = beforeExpiredLinkForTesting;
+            if (testHook != null) {
+                testHook.run();
+            }
+            wq.insertAccepted(cpu, work);
+        } finally {
+            landed(); // even if linking failed (a bug): drain() must not wait for ever
+        }
+    }
+
+    /** An instance left the timer (after its link, if it was linked). */
+    private void landed() {
+        TIMER_LANDINGS.getAndAdd(this, 1L);
     }
 
     private static long delayNanos(long delay, TimeUnit unit) {
@@ -264,5 +332,16 @@ public final class DelayedWork {
             throw new IllegalArgumentException("delay must be >= 0, was " + delay + " " + unit);
         }
         return unit.toNanos(delay);
+    }
+
+    // VarHandle mechanics
+    private static final VarHandle TIMER_LANDINGS;
+
+    static {
+        try {
+            TIMER_LANDINGS = MethodHandles.lookup().findVarHandle(DelayedWork.class, "timerLandings", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
     }
 }

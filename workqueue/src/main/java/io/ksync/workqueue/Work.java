@@ -374,7 +374,7 @@ public final class Work {
                 }
                 continue;
             }
-            if (delayed != null && delayed.tryDeleteTimer()) {
+            if (delayed != null && delayed.cancelTimer()) {
                 return grabbedLinked(cancelBit);
             }
             final PoolWorkqueue queuedOn = pwq;

@@ -4,6 +4,7 @@ import io.ksync.lock.Mutex;
 import io.ksync.wait.Completion;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
@@ -91,7 +92,8 @@ public final class Workqueue implements Executor {
      * of what the drain flushes.
      *
      * Delayed works register themselves (weakly) the first time they are queued on a queue, so that drain() can
-     * find those whose timers are pending on it without any cost on the queue/cancel path.
+     * find those whose timers are pending on it with no cost on the queue/cancel path beyond two counters (the
+     * delayed work's timer armings and landings, which isIdle() scans with the pools' counters).
      */
 
     /** Creation flags ({@code WQ_*}). */
@@ -141,6 +143,8 @@ public final class Workqueue implements Executor {
 
     private final ReentrantLock delayedLock = new ReentrantLock();
     private final WeakHashMap<DelayedWork, Boolean> delayedWorks = new WeakHashMap<>();
+    /** How many delayed works have registered; guarded by delayedLock (isIdle retries when it moves). */
+    private long delayedRegistrations;
 
     private volatile WorkqueueExecutorService executorView;
 
@@ -607,7 +611,9 @@ public final class Workqueue implements Executor {
     void registerDelayed(DelayedWork work) {
         delayedLock.lock();
         try {
-            delayedWorks.put(work, Boolean.TRUE);
+            if (delayedWorks.put(work, Boolean.TRUE) == null) {
+                delayedRegistrations++;
+            }
         } finally {
             delayedLock.unlock();
         }
@@ -693,43 +699,86 @@ public final class Workqueue implements Executor {
     }
 
     /**
-     * Whether nothing of this queue is in flight at some instant during the call. Checking the pools one by one
-     * is not enough: a chained work running on one pool can queue its successor on a pool already checked and
-     * then finish before its own pool is checked. So the pools' monotonic counters are summed until two
-     * consecutive scans agree: nothing was linked or left in between, and at any instant between the scans the
-     * queue held exactly (inserted - left) instances.
+     * Whether nothing of this queue is in flight at some instant during the call: nothing linked or running on
+     * its pools, no delayed work in a timer for it. Checking the pools one by one is not enough: a chained work
+     * running on one pool can queue its successor on a pool already checked and then finish before its own pool
+     * is checked. Nor is asking the timers whether they are pending: an expired timer is no longer pending before
+     * its callback links the work. So the monotonic counters are scanned twice until the scans agree: the pools'
+     * inserted and left, and each registered delayed work's timer armings and landings (an instance counts in the
+     * timer from before it is armed until after it is linked, and on its pool from the link). When they agree,
+     * nothing moved in between, and at any instant between the scans the queue held exactly (inserted - left)
+     * instances on its pools, and in its timers the works whose armings and landings differ and whose timer queue
+     * is this one (read first: it changes only after a landing, which the second scan would see). A registration
+     * during the scans (it precedes a work's first arming for this queue) makes them start over.
      */
     private boolean isIdle() {
-        long previousInserted = -1;
-        long previousLeft = -1;
         for (;;) {
-            long inserted = 0;
-            long left = 0;
-            for (PoolWorkqueue pwq : pwqs) {
-                pwq.pool.lock.lock();
-                try {
-                    inserted += pwq.inserted;
-                    left += pwq.left;
-                } finally {
-                    pwq.pool.lock.unlock();
+            final long registrations;
+            final List<DelayedWork> delayed;
+            delayedLock.lock();
+            try {
+                registrations = delayedRegistrations;
+                delayed = new ArrayList<>(delayedWorks.keySet());
+            } finally {
+                delayedLock.unlock();
+            }
+            final long[] first = scanCounters(delayed);
+            final long[] second = scanCounters(delayed);
+            final boolean registeredMeanwhile;
+            delayedLock.lock();
+            try {
+                registeredMeanwhile = delayedRegistrations != registrations;
+            } finally {
+                delayedLock.unlock();
+            }
+            if (!registeredMeanwhile && Arrays.equals(first, second)) {
+                if (second[0] != second[1]) {
+                    return false;
                 }
+                for (int i = 2; i < second.length; i += 3) {
+                    if (second[i + 2] != 0 && second[i] != second[i + 1]) {
+                        return false; // in a timer for this queue
+                    }
+                }
+                return true;
             }
-            if (inserted == previousInserted && left == previousLeft) {
-                return inserted == left;
-            }
-            previousInserted = inserted;
-            previousLeft = left;
         }
+    }
+
+    /**
+     * One scan for {@link #isIdle()}: the pools' inserted and left sums, then for each delayed work its timer
+     * armings, landings, and whether its timer queue is this one (1 or 0).
+     */
+    private long[] scanCounters(List<DelayedWork> delayed) {
+        final long[] scan = new long[2 + 3 * delayed.size()];
+        for (PoolWorkqueue pwq : pwqs) {
+            pwq.pool.lock.lock();
+            try {
+                scan[0] += pwq.inserted;
+                scan[1] += pwq.left;
+            } finally {
+                pwq.pool.lock.unlock();
+            }
+        }
+        int i = 2;
+        for (DelayedWork work : delayed) {
+            final boolean forThisQueue = work.timerQueue() == this; // first: see isIdle
+            scan[i++] = work.timerArmings();
+            scan[i++] = work.timerLandings();
+            scan[i++] = forThisQueue ? 1 : 0;
+        }
+        return scan;
     }
 
     /** drain_workqueue's loop; the caller has counted itself in {@code drainers}. */
     private void drainUntilIdle() {
-        for (;;) {
+        for (int round = 0;; round++) {
             fireDelayedWorks();
             flush();
-            if (isIdle() && !hasDelayedWorkPending()) {
+            if (isIdle()) {
                 return;
             }
+            Work.backOff(round); // e.g. a timer callback about to link its work
         }
     }
 
@@ -746,15 +795,6 @@ public final class Workqueue implements Executor {
         for (DelayedWork work : delayedWorksSnapshot()) {
             work.fireTimerNowIfOn(this);
         }
-    }
-
-    private boolean hasDelayedWorkPending() {
-        for (DelayedWork work : delayedWorksSnapshot()) {
-            if (work.isTimerPendingOn(this)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Configures a {@link Workqueue}. */

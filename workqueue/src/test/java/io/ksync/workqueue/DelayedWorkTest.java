@@ -219,6 +219,38 @@ class DelayedWorkTest extends WorkqueueTestBase {
     }
 
     @Test
+    void drainWaitsForAnExpiredTimerWhoseCallbackHasNotQueuedTheWorkYet() throws InterruptedException {
+        final AtomicInteger runs = new AtomicInteger();
+        final DelayedWork work = new DelayedWork(runs::incrementAndGet);
+        final CountDownLatch inCallback = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        DelayedWork.beforeExpiredLinkForTesting = () -> {
+            inCallback.countDown();
+            await(release);
+        };
+        try {
+            assertTrue(work.queue(wq, 1, TimeUnit.SECONDS));
+            clock.advance(2, TimeUnit.SECONDS);
+            await(inCallback); // expired: neither in the timer nor on a worklist, yet pending
+            assertFalse(work.isTimerPending());
+            assertTrue(work.isPending());
+            final AtomicInteger runsWhenDrainReturned = new AtomicInteger(-1);
+            final Thread drainer = start("drainer", () -> {
+                wq.drain();
+                runsWhenDrainReturned.set(runs.get());
+            });
+            drainer.join(200); // a bounded look, not a timing: drain() must not return while the instance hangs
+            assertEquals(-1, runsWhenDrainReturned.get(), "drain() returned while the expired instance was unlinked");
+            release.countDown();
+            join(drainer);
+            assertEquals(1, runsWhenDrainReturned.get(), "drain() must return only after the instance has run");
+        } finally {
+            DelayedWork.beforeExpiredLinkForTesting = null;
+            release.countDown();
+        }
+    }
+
+    @Test
     void misuseIsRefusedWithAClearException() {
         final DelayedWork work = new DelayedWork(() -> { });
         assertThrows(IllegalArgumentException.class, () -> work.queue(wq, -1, TimeUnit.SECONDS));
