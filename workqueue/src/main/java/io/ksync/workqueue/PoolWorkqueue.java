@@ -42,7 +42,9 @@ final class PoolWorkqueue {
 
     /** Links a pending instance ({@code insert_work}); active if under max_active, else inactive. */
     void insertLocked(Work work) {
-        work.pwq = this;
+        if (work.pwq != this) {
+            work.pwq = this; // volatile (see Work): a lock-free queueing has already set it, with release
+        }
         final int color = workColor;
         work.color = color;
         inFlight[color]++;

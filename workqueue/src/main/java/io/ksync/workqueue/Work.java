@@ -281,6 +281,14 @@ public final class Work {
     }
 
     /**
+     * Sets {@link #pwq} for a lock-free queueing, with release: the push's CAS that follows publishes it to the
+     * pool, and a canceller that reads an older value only retries (see grab).
+     */
+    void setPwqRelease(PoolWorkqueue target) {
+        PWQ.setRelease(this, target);
+    }
+
+    /**
      * A worker dequeued the pending instance {@code seq} (unlinked under the pool lock): PENDING -> RUNNING, or
      * hand it to the running instance.
      *
@@ -470,6 +478,7 @@ public final class Work {
     private static final VarHandle STATE;
     private static final VarHandle DONE_SEQ;
     private static final VarHandle QUEUE_SEQ;
+    private static final VarHandle PWQ;
 
     static {
         try {
@@ -477,6 +486,7 @@ public final class Work {
             STATE = lookup.findVarHandle(Work.class, "state", int.class);
             DONE_SEQ = lookup.findVarHandle(Work.class, "doneSeq", long.class);
             QUEUE_SEQ = lookup.findVarHandle(Work.class, "queueSeq", long.class);
+            PWQ = lookup.findVarHandle(Work.class, "pwq", PoolWorkqueue.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

@@ -105,7 +105,9 @@ final class Worker implements Runnable {
             for (;;) {
                 // idle (on pool.idle): sleep until the pool needs a worker
                 long idleSince = System.nanoTime();
-                while (!pool.needMoreWorkerLocked()) {
+                // drains first: after this worker's uncount (the Dekker pair with a lock-free queueing, see
+                // WorkerPool's notes) and after every wake-up
+                while (!drainedAndNeedMoreWorkerLocked()) {
                     if (pools.isClosed() || (System.nanoTime() - idleSince >= idleTimeout
                             && pool.tooManyWorkersLocked())) {
                         retireLocked();
@@ -166,6 +168,11 @@ final class Worker implements Runnable {
         }
     }
 
+    private boolean drainedAndNeedMoreWorkerLocked() {
+        pool.drainIncomingLocked();
+        return pool.needMoreWorkerLocked();
+    }
+
     /**
      * The worklist ran dry while this worker was the pool's running one: rather than go idle at once, and be
      * unparked for the next work a moment later (a wake-up costs the queuer an unpark and this thread 8 us or
@@ -178,12 +185,11 @@ final class Worker implements Runnable {
         if (spinNanos == 0 || !pool.worklist.isEmpty() || pools.isClosed()) {
             return false; // not empty: another worker runs (keepWorking said no), so this one goes idle
         }
-        final WorkList worklist = pool.worklist;
         pool.lock.unlock();
         try {
             final long start = System.nanoTime();
             int round = 0;
-            while (worklist.isEmptyOpaque()) {
+            while (!pool.hasWorkOpaque()) {
                 Thread.onSpinWait();
                 if ((++round & 31) == 0 && System.nanoTime() - start >= spinNanos) {
                     break;
@@ -220,6 +226,7 @@ final class Worker implements Runnable {
             target.lock.lock();
             try {
                 for (;;) {
+                    target.drainIncomingLocked();
                     Work work = target.worklist.first();
                     while (work != null && work.pwq != pwq) {
                         work = work.next;
@@ -293,7 +300,7 @@ final class Worker implements Runnable {
      */
     private void runOne(Work work, PoolWorkqueue pwq, long queuedNanos, boolean handedOff) {
         final boolean intensive = pool != null && pool.managed
-                && (pwq.wq.cpuIntensive || (handedOff && !pool.worklist.isEmptyOpaque())) && uncountIfCounted();
+                && (pwq.wq.cpuIntensive || (handedOff && pool.hasWorkOpaque())) && uncountIfCounted();
         if (intensive) {
             pool.runningDropped(); // a CPU-intensive work does not hold back the pool's other works
         }

@@ -35,6 +35,15 @@ final class WorkerPool {
      * For unbound pools nrRunning stays 0, so every queued work wakes a worker and a worker that takes a work
      * wakes the next idle one while work remains: the chain that runs unbound work in parallel.
      *
+     * Bound pools take queueings without the lock: Workqueue pushes the work on `incoming` (IncomingWorks), and
+     * whoever holds the lock and is about to look at the worklist or a pwq's counters first drains it
+     * (drainIncomingLocked), linking the works on their pwqs in queueing order. So every decision above drains
+     * first, and so do cancellers (tryUnlinkPending), flushes, the idle check of drain/destroy, stats and mayday.
+     * The pusher that finds the stack empty makes sure somebody will drain it: if it then reads nrRunning > 0,
+     * the running worker drains before it runs its next work or goes idle (a worker uncounts itself, an atomic,
+     * before it drains for its idle check; the push is a CAS before the pusher's read of nrRunning: one of the
+     * two sees the other); otherwise the pusher takes the lock, drains, and the linking kicks the pool.
+     *
      * Worker creation is the manager's (WorkerPools' daemon): the pool asks once (wantWorker) and the manager
      * creates the thread outside every pool lock; if it cannot (the ThreadFactory throws or returns null, the
      * thread cap is reached), it retries and sends the pool's MEM_RECLAIM queues' rescuers to run their works
@@ -54,6 +63,8 @@ final class WorkerPool {
 
     final ReentrantLock lock = new ReentrantLock();
     final WorkList worklist = new WorkList();
+    /** Works queued without the lock on a bound pool, to be linked by the next holder of the lock. */
+    final IncomingWorks incoming = new IncomingWorks();
     /** Idle workers, most recently idle first (the kernel's idle_list). */
     final ArrayDeque<Worker> idle = new ArrayDeque<>();
     final List<Worker> workers = new ArrayList<>();
@@ -101,6 +112,35 @@ final class WorkerPool {
         lock.lock();
     }
 
+    /**
+     * Links the works queued without the lock on their pwqs, oldest first ({@code insert_work} for each); every
+     * holder of the lock calls it before it looks at the worklist or a pwq of this pool.
+     */
+    void drainIncomingLocked() {
+        Work stack = incoming.takeAll();
+        if (stack == null) {
+            return;
+        }
+        Work oldestFirst = null;
+        while (stack != null) { // reverse the stack: pushed newest first
+            final Work next = stack.next;
+            stack.next = oldestFirst;
+            oldestFirst = stack;
+            stack = next;
+        }
+        while (oldestFirst != null) {
+            final Work next = oldestFirst.next;
+            oldestFirst.next = null;
+            oldestFirst.pwq.insertLocked(oldestFirst); // pwq: written by the pusher, published by its CAS
+            oldestFirst = next;
+        }
+    }
+
+    /** Whether works wait, linked or pushed; a snapshot without the lock, for spinning and handed-off runs. */
+    boolean hasWorkOpaque() {
+        return !worklist.isEmptyOpaque() || !incoming.isEmptyOpaque();
+    }
+
     /** Wakes or creates a worker if the pool needs one ({@code kick_pool}). */
     void kickLocked() {
         if (needMoreWorkerLocked()) {
@@ -112,7 +152,9 @@ final class WorkerPool {
         return !worklist.isEmpty() && (!managed || nrRunning.get() <= 0); // <= : a count may dip for a moment
     }
 
+    /** Whether the running worker goes on with the next work; drains the incoming works first. */
     boolean keepWorkingLocked() {
+        drainIncomingLocked();
         return !worklist.isEmpty() && (!managed || nrRunning.get() <= 1);
     }
 
@@ -149,6 +191,7 @@ final class WorkerPool {
         if (nrRunning.get() <= 0) {
             lock.lock();
             try {
+                drainIncomingLocked(); // after the uncount: see the notes
                 kickLocked();
             } finally {
                 lock.unlock();
@@ -166,6 +209,7 @@ final class WorkerPool {
     boolean tryUnlinkPending(Work work, PoolWorkqueue pwq) {
         lock.lock();
         try {
+            drainIncomingLocked(); // it may be there, pushed and not yet linked
             final WorkList list = work.onList;
             if (work.pwq != pwq || (list != worklist && list != pwq.inactive)) {
                 return false;
@@ -189,6 +233,7 @@ final class WorkerPool {
 
     /** Whether {@code pwq} has works on this pool's worklist (for mayday). */
     boolean hasWorksOfLocked(PoolWorkqueue pwq) {
+        drainIncomingLocked();
         for (Work work = worklist.first(); work != null; work = work.next) {
             if (work.pwq == pwq) {
                 return true;
@@ -199,6 +244,7 @@ final class WorkerPool {
 
     /** A snapshot of the pool's counters. */
     WorkerPoolStats statsLocked() {
+        drainIncomingLocked();
         return new WorkerPoolStats(name, cpu, highPri, workers.size(), idle.size(), nrBusy,
                 managed ? nrRunning.get() : nrBusy, worklist.size(), maxBusySeen, executed, lockups);
     }

@@ -465,6 +465,7 @@ public final class WorkerPools implements AutoCloseable {
         }
         pool.lock.lock();
         try {
+            pool.drainIncomingLocked();
             if (!pool.needMoreWorkerLocked()) {
                 // only a spare was wanted, and nothing waits: give up until the pool really needs a worker (its
                 // next kick asks again) rather than retry at 100 Hz and send rescuers where nobody starves
@@ -507,6 +508,7 @@ public final class WorkerPools implements AutoCloseable {
             int pending = 0;
             pool.lock.lock();
             try {
+                pool.drainIncomingLocked();
                 // progress since the last look, or nothing waiting: the stall clocks restart now
                 if (pool.executed != pool.watchdogSeenExecuted || pool.worklist.isEmpty()) {
                     pool.watchdogSeenExecuted = pool.executed;

@@ -287,6 +287,7 @@ public final class Workqueue implements Executor {
             for (PoolWorkqueue pwq : pwqs) {
                 pwq.pool.lock.lock();
                 try {
+                    pwq.pool.drainIncomingLocked(); // works queued before the call take the color being flushed
                     if (pwq.startFlushLocked(color)) {
                         pwqsToFlush.incrementAndGet();
                     }
@@ -359,6 +360,9 @@ public final class Workqueue implements Executor {
                     }
                 }
                 destroyed = true; // volatile: queueings from now on throw at once
+                for (PoolWorkqueue pwq : pwqs) {
+                    pwq.pool.incoming.awaitNoPushers(); // a lock-free queueing that missed `destroyed` has pushed
+                }
                 drainUntilIdle();
             } finally {
                 drainers.decrementAndGet();
@@ -409,6 +413,7 @@ public final class Workqueue implements Executor {
         for (PoolWorkqueue pwq : pwqs) {
             pwq.pool.lock.lock();
             try {
+                pwq.pool.drainIncomingLocked();
                 pwq.maxActive = maxActive;
                 pwq.activateLocked();
             } finally {
@@ -558,6 +563,9 @@ public final class Workqueue implements Executor {
         final PoolWorkqueue pwq = pwqFor(cpu);
         work.queuedNanos = WorkEvent.isTypeEnabled() ? System.nanoTime() : 0L;
         final WorkerPool pool = pwq.pool;
+        if (pool.managed) {
+            return push(pool, pwq, work, refuseIfDead);
+        }
         pool.lockSpinning();
         try {
             if (refuseIfDead && pwq.dead) {
@@ -568,6 +576,37 @@ public final class Workqueue implements Executor {
         } finally {
             pool.lock.unlock();
         }
+    }
+
+    /**
+     * Queues on a bound pool without its lock (see {@link IncomingWorks}). Refused, for a caller's queueing, once
+     * destroy() has set {@code destroyed}: inside the gate, so that destroy() waits for the pushes that missed it.
+     * The pusher that finds the stack empty reads nrRunning after its push: a running worker will drain the stack
+     * (it drains before each next work, and after it uncounts itself to go idle); if none runs, the pusher drains
+     * under the lock, and the linking wakes a worker.
+     */
+    private boolean push(WorkerPool pool, PoolWorkqueue pwq, Work work, boolean refuseIfDead) {
+        final IncomingWorks incoming = pool.incoming;
+        final boolean first;
+        incoming.enter(); // getAndAdd: a full fence before the read of `destroyed`
+        try {
+            if (refuseIfDead && destroyed) {
+                return false;
+            }
+            work.setPwqRelease(pwq); // before the push; a canceller finds the pool to drain through it
+            first = incoming.push(work);
+        } finally {
+            incoming.leave();
+        }
+        if (first && pool.nrRunning.get() <= 0) {
+            pool.lockSpinning();
+            try {
+                pool.drainIncomingLocked();
+            } finally {
+                pool.lock.unlock();
+            }
+        }
+        return true;
     }
 
     /** A pwq has no more instances of the color being flushed (called under its pool's lock). */
@@ -688,6 +727,7 @@ public final class Workqueue implements Executor {
     private boolean isCongested(PoolWorkqueue pwq) {
         pwq.pool.lock.lock();
         try {
+            pwq.pool.drainIncomingLocked();
             return !pwq.inactive.isEmpty();
         } finally {
             pwq.pool.lock.unlock();
@@ -754,6 +794,7 @@ public final class Workqueue implements Executor {
         for (PoolWorkqueue pwq : pwqs) {
             pwq.pool.lock.lock();
             try {
+                pwq.pool.drainIncomingLocked(); // pushed works count once linked
                 scan[0] += pwq.inserted;
                 scan[1] += pwq.left;
             } finally {

@@ -434,4 +434,33 @@ class WorkqueueTest extends WorkqueueTestBase {
         join(flusher);
         assertEquals(1, done.get());
     }
+
+    @Test
+    void worksQueuedBehindABoundPoolsBusyWorkerCanBeCancelledCountedAndFlushed() {
+        final Workqueue wq = queue("bound");
+        final CountDownLatch entered = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        // holds CPU 0's running worker, which stays counted (it waits outside ksync): nothing else runs there
+        wq.queueOn(0, new Work(() -> {
+            entered.countDown();
+            await(release);
+        }));
+        await(entered);
+        final AtomicInteger ranA = new AtomicInteger();
+        final AtomicInteger ranB = new AtomicInteger();
+        final Work a = new Work(ranA::incrementAndGet);
+        final Work b = new Work(ranB::incrementAndGet);
+        assertTrue(wq.queueOn(0, a));
+        assertTrue(wq.queueOn(0, b));
+        assertFalse(wq.queueOn(0, b), "already pending");
+        assertTrue(a.cancel(), "pending behind the busy worker, so cancellable");
+        assertEquals(1, pools.stats().get(0).pending(), "b waits on CPU 0's pool");
+        final Thread flusher = start("flusher", wq::flush);
+        awaitParked(flusher);
+        assertEquals(0, ranB.get());
+        release.countDown();
+        join(flusher);
+        assertEquals(1, ranB.get());
+        assertEquals(0, ranA.get(), "cancelled");
+    }
 }
