@@ -548,6 +548,7 @@ public final class WorkerPools implements AutoCloseable {
                         }
                     }
                     lockup = stuck.toString();
+                    pool.drainIncomingLocked(); // again after the releases: a pusher that saw them counted relies on it
                     pool.kickLocked();
                 } else if (pool.managed && stalled >= cpuIntensiveNanos) {
                     boolean released = false;
@@ -557,6 +558,7 @@ public final class WorkerPools implements AutoCloseable {
                         }
                     }
                     if (released) {
+                        pool.drainIncomingLocked(); // as above
                         pool.kickLocked();
                     }
                 }
