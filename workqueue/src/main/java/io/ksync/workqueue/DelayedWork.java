@@ -323,7 +323,8 @@ public final class DelayedWork {
 
     /** An instance left the timer (after its link, if it was linked). */
     private void landed() {
-        TIMER_LANDINGS.getAndAdd(this, 1L);
+        final long before = (long) TIMER_LANDINGS.getAndAdd(this, 1L); // typed: an exact invocation, no adaptation
+        assert before >= 0;
     }
 
     private static long delayNanos(long delay, TimeUnit unit) {

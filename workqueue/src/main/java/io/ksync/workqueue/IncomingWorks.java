@@ -75,11 +75,13 @@ final class IncomingWorks extends IncomingWorksFields {
     }
 
     void enter() {
-        PUSHERS.getAndAdd(this, 1);
+        final int before = (int) PUSHERS.getAndAdd(this, 1); // typed: an exact invocation, no adaptation
+        assert before >= 0;
     }
 
     void leave() {
-        PUSHERS.getAndAdd(this, -1);
+        final int before = (int) PUSHERS.getAndAdd(this, -1);
+        assert before > 0 : "leave() without enter()";
     }
 
     /** Waits, spinning, until no queueing is between {@link #enter()} and {@link #leave()} (a few nanoseconds each). */

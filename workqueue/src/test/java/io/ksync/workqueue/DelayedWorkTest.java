@@ -274,16 +274,19 @@ class DelayedWorkTest extends WorkqueueTestBase {
         } catch (ClassNotFoundException e) {
             return;
         }
-        long bytes = 0;
-        for (int round = 0; round < 3; round++) {
+        // the least of several rounds: a round during which the JIT deoptimises runs part of the path in the
+        // interpreter, whose VarHandle calls may box (about 1.5 KB seen on CI); an allocation per call would show
+        // in every round, at least 20000 x 16 bytes
+        long bytes = Long.MAX_VALUE;
+        for (int round = 0; round < 5; round++) {
             final long before = (Long) allocated.invoke(bean);
             for (int i = 0; i < 20_000; i++) {
                 work.queue(wq, 1 + (i & 7), TimeUnit.SECONDS);
                 work.mod(wq, 10, TimeUnit.SECONDS);
                 work.cancel();
             }
-            bytes = (Long) allocated.invoke(bean) - before;
+            bytes = Math.min(bytes, (Long) allocated.invoke(bean) - before);
         }
-        assertTrue(bytes < 1024, "20000 queue+mod+cancel rounds allocated " + bytes + " bytes");
+        assertTrue(bytes < 1024, "20000 queue+mod+cancel rounds allocated " + bytes + " bytes (least of 5 rounds)");
     }
 }
