@@ -208,8 +208,7 @@ public final class DelayedWork {
      */
     boolean fireTimerNow() {
         if (tryDeleteTimer()) {
-            wq.insertAccepted(cpu, work);
-            landed();
+            linkFiredInstance();
             return true;
         }
         return false;
@@ -310,11 +309,16 @@ public final class DelayedWork {
 
     /** The timer's callback ({@code delayed_work_timer_fn}): the pending instance goes on its queue. */
     private void expired() {
+        final Runnable testHook = beforeExpiredLinkForTesting;
+        if (testHook != null) {
+            testHook.run();
+        }
+        linkFiredInstance();
+    }
+
+    /** The instance whose timer fired (or was fired early) goes on its queue; then it has landed. */
+    private void linkFiredInstance() {
         try {
-            final Runnable testHook = beforeExpiredLinkForTesting;
-            if (testHook != null) {
-                testHook.run();
-            }
             wq.insertAccepted(cpu, work);
         } finally {
             landed(); // even if linking failed (a bug): drain() must not wait for ever

@@ -755,25 +755,12 @@ public final class Workqueue implements Executor {
      */
     private boolean isIdle() {
         for (;;) {
-            final long registrations;
-            final List<DelayedWork> delayed;
-            delayedLock.lock();
-            try {
-                registrations = delayedRegistrations;
-                delayed = new ArrayList<>(delayedWorks.keySet());
-            } finally {
-                delayedLock.unlock();
-            }
+            // the count before the snapshot: a registration in between only makes the scans start over
+            final long registrations = delayedRegistrations();
+            final List<DelayedWork> delayed = delayedWorksSnapshot();
             final long[] first = scanCounters(delayed);
             final long[] second = scanCounters(delayed);
-            final boolean registeredMeanwhile;
-            delayedLock.lock();
-            try {
-                registeredMeanwhile = delayedRegistrations != registrations;
-            } finally {
-                delayedLock.unlock();
-            }
-            if (!registeredMeanwhile && Arrays.equals(first, second)) {
+            if (delayedRegistrations() == registrations && Arrays.equals(first, second)) {
                 if (second[0] != second[1]) {
                     return false;
                 }
@@ -822,6 +809,15 @@ public final class Workqueue implements Executor {
                 return;
             }
             Work.backOff(round); // e.g. a timer callback about to link its work
+        }
+    }
+
+    private long delayedRegistrations() {
+        delayedLock.lock();
+        try {
+            return delayedRegistrations;
+        } finally {
+            delayedLock.unlock();
         }
     }
 
