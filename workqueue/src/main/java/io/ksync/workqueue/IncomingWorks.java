@@ -16,8 +16,6 @@ abstract class IncomingWorksPadBefore {
 abstract class IncomingWorksFields extends IncomingWorksPadBefore {
     /** The newest work pushed and not yet taken; its {@code next} links to the one pushed before it. */
     volatile Work head;
-    /** Queueings between {@link IncomingWorks#enter()} and {@link IncomingWorks#leave()}; see destroy(). */
-    volatile int pushers;
 }
 
 /**
@@ -41,11 +39,6 @@ final class IncomingWorks extends IncomingWorksFields {
      *
      * takeAll swaps the whole stack out at once (newest first); the caller reverses it. No ABA: push only ever
      * CASes a head it read to a new node whose next is that head, and takeAll does not CAS.
-     *
-     * pushers is the gate Workqueue.destroy() closes: a queueing enters (getAndAdd, a full fence), then reads the
-     * queue's `destroyed`; destroy() writes `destroyed`, then waits until it reads pushers == 0. Each side's write
-     * precedes its read, so either the queueing sees `destroyed` (and refuses), or destroy() sees it inside (and
-     * waits for its push, which the final drain then finds).
      */
 
     long q00, q01, q02, q03, q04, q05, q06, q07;
@@ -74,32 +67,13 @@ final class IncomingWorks extends IncomingWorksFields {
         return HEAD.getOpaque(this) == null;
     }
 
-    void enter() {
-        final int before = (int) PUSHERS.getAndAdd(this, 1); // typed: an exact invocation, no adaptation
-        assert before >= 0;
-    }
-
-    void leave() {
-        final int before = (int) PUSHERS.getAndAdd(this, -1);
-        assert before > 0 : "leave() without enter()";
-    }
-
-    /** Waits, spinning, until no queueing is between {@link #enter()} and {@link #leave()} (a few nanoseconds each). */
-    void awaitNoPushers() {
-        for (int round = 0; pushers != 0; round++) {
-            Work.backOff(round);
-        }
-    }
-
     // VarHandle mechanics
     private static final VarHandle HEAD;
-    private static final VarHandle PUSHERS;
 
     static {
         try {
             final MethodHandles.Lookup lookup = MethodHandles.lookup();
             HEAD = lookup.findVarHandle(IncomingWorksFields.class, "head", Work.class);
-            PUSHERS = lookup.findVarHandle(IncomingWorksFields.class, "pushers", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

@@ -125,7 +125,10 @@ public final class Work {
     private volatile long queueSeq;
     /** Highest instance finished or cancelled; advanced by CAS maximum. */
     private volatile long doneSeq;
-    /** The thread running the function, or null; compared with the current thread only. */
+    /**
+     * The thread running the function, or null; compared with the current thread only, so a release store
+     * suffices (a thread always reads its own latest write, and never another thread's write as itself).
+     */
     volatile Thread runner;
 
     // A handed-off instance: written by the dequeuing worker before its HANDOFF CAS; read by whoever clears
@@ -278,6 +281,10 @@ public final class Work {
 
     long queueSeq() {
         return queueSeq;
+    }
+
+    void setRunnerRelease(Thread thread) {
+        RUNNER.setRelease(this, thread);
     }
 
     /**
@@ -479,6 +486,7 @@ public final class Work {
     private static final VarHandle DONE_SEQ;
     private static final VarHandle QUEUE_SEQ;
     private static final VarHandle PWQ;
+    private static final VarHandle RUNNER;
 
     static {
         try {
@@ -487,6 +495,7 @@ public final class Work {
             DONE_SEQ = lookup.findVarHandle(Work.class, "doneSeq", long.class);
             QUEUE_SEQ = lookup.findVarHandle(Work.class, "queueSeq", long.class);
             PWQ = lookup.findVarHandle(Work.class, "pwq", PoolWorkqueue.class);
+            RUNNER = lookup.findVarHandle(Work.class, "runner", Thread.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

@@ -69,18 +69,26 @@ final class WorkList {
         return work;
     }
 
+    /**
+     * Unlinks {@code work}, which is on this list. The head's {@code prev} is never read (the head is recognised by
+     * identity), so unlinking the head does not write the next work's {@code prev}: a worker taking works in order
+     * touches only the work it takes, not the next one, whose line the queuer may be writing at that moment.
+     */
     void remove(Work work) {
-        final Work prev = work.prev;
         final Work next = work.next;
-        if (prev == null) {
-            head = next;
+        if (work == head) {
+            head = next; // next.prev still names work: stale, and never read while next is the head
+            if (next == null) {
+                tail = null;
+            }
         } else {
+            final Work prev = work.prev;
             prev.next = next;
-        }
-        if (next == null) {
-            tail = prev;
-        } else {
-            next.prev = prev;
+            if (next == null) {
+                tail = prev;
+            } else {
+                next.prev = prev;
+            }
         }
         work.prev = null;
         work.next = null;

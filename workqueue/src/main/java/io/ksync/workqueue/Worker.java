@@ -25,8 +25,10 @@ final class Worker implements Runnable {
      * by sleepDepth (plain: own thread only). Only the outermost sleep uncounts, and only a sleep that did
      * uncount recounts on waking.
      *
-     * current/currentPwq are volatile: read by the watchdog and by Workqueue's chained-work and
-     * flush-from-own-work checks (which read them on the worker's own thread). runs counts the works started
+     * current/currentPwq are volatile fields written with release (no fence: a volatile store costs a full fence
+     * on x86, four per work for these two): read by the watchdog, which only needs a recent snapshot (it reads
+     * them under the pool lock, and a work it misses by a moment it sees on its next pass), and by Workqueue's
+     * chained-work and flush-from-own-work checks, which read them on the worker's own thread (program order). runs counts the works started
      * (setOpaque by the worker, getOpaque by the watchdog, which only needs to see it change): progress is
      * measured by counting, not by reading the clock on every work.
      */
@@ -177,26 +179,38 @@ final class Worker implements Runnable {
      * The worklist ran dry while this worker was the pool's running one: rather than go idle at once, and be
      * unparked for the next work a moment later (a wake-up costs the queuer an unpark and this thread 8 us or
      * more), spin for the pools' {@linkplain WorkerPools.Builder#spinBeforeIdle spin time} while still counted
-     * as running. Counted, it keeps the pool's need for a worker false, so queuers link their works without
+     * as running. Counted, it keeps the pool's need for a worker false, so queuers push their works without
      * waking anybody. Called and returns with the lock held; true if there is work to go on with.
+     *
+     * <p>It spins holding the lock: the works it waits for arrive on the lock-free incoming stack, and a worker
+     * that kept pace with a queuer would otherwise pay a second lock round trip for every work (unlock to spin,
+     * lock to drain). A thread that queues for the lock (a canceller, a flush, the watchdog) makes it let go and
+     * spin the rest of the time without the lock; such threads spin for the lock a little before they queue
+     * ({@link WorkerPool#lockSpinning()}), so they wait at most that long plus a wake-up.
      */
     private boolean spinForWorkLocked() {
         final long spinNanos = pools.spinBeforeIdleNanos;
         if (spinNanos == 0 || !pool.worklist.isEmpty() || pools.isClosed()) {
             return false; // not empty: another worker runs (keepWorking said no), so this one goes idle
         }
-        pool.lock.unlock();
+        final long start = System.nanoTime();
+        int round = 0;
+        boolean locked = true;
         try {
-            final long start = System.nanoTime();
-            int round = 0;
-            while (!pool.hasWorkOpaque()) {
+            while (locked ? pool.incoming.isEmptyOpaque() : !pool.hasWorkOpaque()) {
+                if (locked && pool.lock.hasQueuedThreads()) {
+                    pool.lock.unlock(); // somebody waits for the lock: spin on without it
+                    locked = false;
+                }
                 Thread.onSpinWait();
                 if ((++round & 31) == 0 && System.nanoTime() - start >= spinNanos) {
                     break;
                 }
             }
         } finally {
-            pool.lockSpinning();
+            if (!locked) {
+                pool.lockSpinning();
+            }
         }
         return pool.keepWorkingLocked();
     }
@@ -304,11 +318,11 @@ final class Worker implements Runnable {
         if (intensive) {
             pool.runningDropped(); // a CPU-intensive work does not hold back the pool's other works
         }
-        current = work;
-        currentPwq = pwq;
+        CURRENT_WORK.setRelease(this, work);
+        CURRENT_PWQ.setRelease(this, pwq);
         RUNS.setOpaque(this, runs + 1);
         final long started = queuedNanos == 0 ? 0 : System.nanoTime(); // only for the latency event
-        work.runner = thread;
+        work.setRunnerRelease(thread);
         final WorkEvent event = new WorkEvent();
         event.begin();
         try {
@@ -324,9 +338,9 @@ final class Worker implements Runnable {
                 event.latency = queuedNanos == 0 ? 0 : started - queuedNanos;
                 event.commit();
             }
-            work.runner = null;
-            current = null;
-            currentPwq = null;
+            work.setRunnerRelease(null);
+            CURRENT_WORK.setRelease(this, (Work) null);
+            CURRENT_PWQ.setRelease(this, (PoolWorkqueue) null);
             // an interrupt aimed at this work (FutureTask.cancel(true) from invokeAny, a timed invokeAll) must not
             // reach the next work this thread runs, which may belong to another queue
             Thread.interrupted();
@@ -425,11 +439,16 @@ final class Worker implements Runnable {
     // VarHandle mechanics
     private static final VarHandle FLAGS;
     private static final VarHandle RUNS;
+    private static final VarHandle CURRENT_WORK;
+    private static final VarHandle CURRENT_PWQ;
 
     static {
         try {
-            FLAGS = MethodHandles.lookup().findVarHandle(Worker.class, "flags", int.class);
-            RUNS = MethodHandles.lookup().findVarHandle(Worker.class, "runs", long.class);
+            final MethodHandles.Lookup lookup = MethodHandles.lookup();
+            FLAGS = lookup.findVarHandle(Worker.class, "flags", int.class);
+            RUNS = lookup.findVarHandle(Worker.class, "runs", long.class);
+            CURRENT_WORK = lookup.findVarHandle(Worker.class, "current", Work.class);
+            CURRENT_PWQ = lookup.findVarHandle(Worker.class, "currentPwq", PoolWorkqueue.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

@@ -8,6 +8,63 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
+ * Padding before the pool's fixed fields: whatever the heap holds before the pool must not share their line.
+ */
+abstract class WorkerPoolPadBefore {
+    long p00, p01, p02, p03, p04, p05, p06, p07;
+    long p10, p11, p12, p13, p14, p15, p16, p17;
+}
+
+/**
+ * The fields of a {@link WorkerPool} fixed at construction, which every queueing reads (a lock-free queueing on a
+ * bound pool reads {@code managed}, {@code incoming} and {@code nrRunning} and nothing else of the pool).
+ */
+abstract class WorkerPoolFixedFields extends WorkerPoolPadBefore {
+    final WorkerPools pools;
+    /** The CPU of a bound pool, or -1. */
+    final int cpu;
+    final boolean highPri;
+    /** Whether the pool is concurrency-managed (bound). */
+    final boolean managed;
+    final String name;
+
+    final ReentrantLock lock = new ReentrantLock();
+    final WorkList worklist = new WorkList();
+    /** Works queued without the lock on a bound pool, to be linked by the next holder of the lock. */
+    final IncomingWorks incoming = new IncomingWorks();
+    /** Idle workers, most recently idle first (the kernel's idle_list). */
+    final ArrayDeque<Worker> idle = new ArrayDeque<>();
+    final List<Worker> workers = new ArrayList<>();
+    /** The pool workqueues that queue on this pool, for mayday. */
+    final List<PoolWorkqueue> pwqs = new ArrayList<>();
+    /** Workers counted for concurrency; see WorkerPool's notes. */
+    final AtomicInteger nrRunning = new AtomicInteger();
+
+    WorkerPoolFixedFields(WorkerPools pools, int cpu, boolean highPri) {
+        this.pools = pools;
+        this.cpu = cpu;
+        this.highPri = highPri;
+        this.managed = cpu >= 0;
+        this.name = (cpu >= 0 ? Integer.toString(cpu) : "u") + (highPri ? "H" : "");
+    }
+}
+
+/**
+ * Padding between the fixed fields and the counters the running worker writes on every work ({@code executed},
+ * {@code nrBusy}): without it a queuer's read of a fixed field and the worker's next counter update took the line
+ * from each other once per work (false sharing; measured: about half of the bound pool's tiny-item throughput,
+ * depending on where the heap happened to place the fields).
+ */
+abstract class WorkerPoolPadAfterFixed extends WorkerPoolFixedFields {
+    long q00, q01, q02, q03, q04, q05, q06, q07;
+    long q10, q11, q12, q13, q14, q15, q16, q17;
+
+    WorkerPoolPadAfterFixed(WorkerPools pools, int cpu, boolean highPri) {
+        super(pools, cpu, highPri);
+    }
+}
+
+/**
  * A pool of worker threads sharing one worklist: the kernel's {@code struct worker_pool}. Bound pools (one
  * normal and one high-priority per CPU) are concurrency-managed: they keep one worker running while they have
  * work, waking or creating another when it sleeps in a ksync primitive or {@code Blocking.run}. Unbound pools
@@ -17,7 +74,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link ReentrantLock} rather than a ksync lock: the pool's own lock must not call the blocking hooks that
  * call back into the pool.
  */
-final class WorkerPool {
+final class WorkerPool extends WorkerPoolPadAfterFixed {
 
     /*
      * Implementation notes (kernel/workqueue.c, "concurrency management").
@@ -53,25 +110,6 @@ final class WorkerPool {
     /** Pauses a thread spins for {@link #lock} before it queues on it (1-3 us). */
     private static final int LOCK_SPINS = 64;
 
-    final WorkerPools pools;
-    /** The CPU of a bound pool, or -1. */
-    final int cpu;
-    final boolean highPri;
-    /** Whether the pool is concurrency-managed (bound). */
-    final boolean managed;
-    final String name;
-
-    final ReentrantLock lock = new ReentrantLock();
-    final WorkList worklist = new WorkList();
-    /** Works queued without the lock on a bound pool, to be linked by the next holder of the lock. */
-    final IncomingWorks incoming = new IncomingWorks();
-    /** Idle workers, most recently idle first (the kernel's idle_list). */
-    final ArrayDeque<Worker> idle = new ArrayDeque<>();
-    final List<Worker> workers = new ArrayList<>();
-    /** The pool workqueues that queue on this pool, for mayday. */
-    final List<PoolWorkqueue> pwqs = new ArrayList<>();
-    /** Workers counted for concurrency; see the notes. */
-    final AtomicInteger nrRunning = new AtomicInteger();
     /** The watchdog's view (manager thread only): {@link #executed} when it last changed, and when that was. */
     long watchdogSeenExecuted;
     long watchdogSeenAt = System.nanoTime();
@@ -84,11 +122,7 @@ final class WorkerPool {
     long lockups;
 
     WorkerPool(WorkerPools pools, int cpu, boolean highPri) {
-        this.pools = pools;
-        this.cpu = cpu;
-        this.highPri = highPri;
-        this.managed = cpu >= 0;
-        this.name = (cpu >= 0 ? Integer.toString(cpu) : "u") + (highPri ? "H" : "");
+        super(pools, cpu, highPri);
     }
 
     /**
@@ -152,9 +186,16 @@ final class WorkerPool {
         return !worklist.isEmpty() && (!managed || nrRunning.get() <= 0); // <= : a count may dip for a moment
     }
 
-    /** Whether the running worker goes on with the next work; drains the incoming works first. */
+    /**
+     * Whether the running worker goes on with the next work. Drains the incoming works first when the worklist
+     * is empty, and only then: the works pushed meanwhile are newer than every linked one, so they would only be
+     * appended behind, and reading the incoming stack's head after every work took its line from the queuer each
+     * time. So a worker that runs behind a queuer drains a batch per list, not a work per work.
+     */
     boolean keepWorkingLocked() {
-        drainIncomingLocked();
+        if (worklist.isEmpty()) {
+            drainIncomingLocked(); // before going idle too: a pusher that saw this worker counted relies on it
+        }
         return !worklist.isEmpty() && (!managed || nrRunning.get() <= 1);
     }
 

@@ -363,7 +363,7 @@ public final class Workqueue implements Executor {
                 }
                 destroyed = true; // volatile: queueings from now on throw at once
                 for (PoolWorkqueue pwq : pwqs) {
-                    pwq.pool.incoming.awaitNoPushers(); // a lock-free queueing that missed `destroyed` has pushed
+                    pwq.awaitNoPushers(); // a lock-free queueing that missed `destroyed` has pushed
                 }
                 drainUntilIdle();
             } finally {
@@ -590,7 +590,7 @@ public final class Workqueue implements Executor {
     private boolean push(WorkerPool pool, PoolWorkqueue pwq, Work work, boolean refuseIfDead) {
         final IncomingWorks incoming = pool.incoming;
         final boolean first;
-        incoming.enter(); // getAndAdd: a full fence before the read of `destroyed`
+        pwq.enterPushGate(); // getAndAdd: a full fence before the read of `destroyed`
         try {
             if (refuseIfDead && destroyed) {
                 return false;
@@ -598,7 +598,7 @@ public final class Workqueue implements Executor {
             work.setPwqRelease(pwq); // before the push; a canceller finds the pool to drain through it
             first = incoming.push(work);
         } finally {
-            incoming.leave();
+            pwq.leavePushGate();
         }
         if (first && pool.nrRunning.get() <= 0) {
             pool.lockSpinning();
