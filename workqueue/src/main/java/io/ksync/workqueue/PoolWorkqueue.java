@@ -155,6 +155,12 @@ final class PoolWorkqueue extends PoolWorkqueuePadAfterGate {
 
     /** An active instance finished, or a handed-off one was cancelled ({@code pwq_dec_nr_in_flight}). */
     void activeDoneLocked(int color) {
+        if (pool.managed && !inactive.isEmpty()) {
+            // a backlog is about to move to the worklist: the works pushed before it (other queues' included) go
+            // first, as they would had they been linked at once; drained while nrActive is still at the maximum,
+            // so this pwq's own pushed works join the inactive list behind its older ones
+            pool.drainIncomingLocked();
+        }
         nrActive--;
         activateLocked();
         leaveColorLocked(color);

@@ -25,10 +25,10 @@ final class Worker implements Runnable {
      * by sleepDepth (plain: own thread only). Only the outermost sleep uncounts, and only a sleep that did
      * uncount recounts on waking.
      *
-     * current/currentPwq are volatile fields written with release (no fence: a volatile store costs a full fence
-     * on x86, four per work for these two): read by the watchdog, which only needs a recent snapshot (it reads
-     * them under the pool lock, and a work it misses by a moment it sees on its next pass), and by Workqueue's
-     * chained-work and flush-from-own-work checks, which read them on the worker's own thread (program order). runs counts the works started
+     * current/currentPwq are volatile fields written with release (a volatile store costs a full fence on x86,
+     * four per work for these two): read by the watchdog as a snapshot (a work it misses by a moment it sees on
+     * its next pass), and by Workqueue's chained-work and flush-from-own-work checks on the worker's own thread
+     * (program order). runs counts the works started
      * (setOpaque by the worker, getOpaque by the watchdog, which only needs to see it change): progress is
      * measured by counting, not by reading the clock on every work.
      */
@@ -184,9 +184,10 @@ final class Worker implements Runnable {
      *
      * <p>It spins holding the lock: the works it waits for arrive on the lock-free incoming stack, and a worker
      * that kept pace with a queuer would otherwise pay a second lock round trip for every work (unlock to spin,
-     * lock to drain). A thread that queues for the lock (a canceller, a flush, the watchdog) makes it let go and
-     * spin the rest of the time without the lock; such threads spin for the lock a little before they queue
-     * ({@link WorkerPool#lockSpinning()}), so they wait at most that long plus a wake-up.
+     * lock to drain). A thread that queues for the lock makes it let go and spin the rest of the time without
+     * it: callers of {@code lock()} queue at once; callers of {@link WorkerPool#lockSpinning()} (a worker
+     * finishing a work, a pusher that drains) spin against it first, then queue, and pay a wake-up. The spin
+     * is at most the spin time, but a spinner preempted by the OS holds the lock for the rest of its time slice.
      */
     private boolean spinForWorkLocked() {
         final long spinNanos = pools.spinBeforeIdleNanos;

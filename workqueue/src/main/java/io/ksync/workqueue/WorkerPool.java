@@ -108,12 +108,15 @@ final class WorkerPool extends WorkerPoolPadAfterFixed {
      *
      * Bound pools take queueings without the lock: Workqueue pushes the work on `incoming` (IncomingWorks), and
      * whoever holds the lock and is about to look at the worklist or a pwq's counters first drains it
-     * (drainIncomingLocked), linking the works on their pwqs in queueing order. So every decision above drains
-     * first, and so do cancellers (tryUnlinkPending), flushes, the idle check of drain/destroy, stats and mayday.
-     * The pusher that finds the stack empty makes sure somebody will drain it: if it then reads nrRunning > 0,
-     * the running worker drains before it runs its next work or goes idle (a worker uncounts itself, an atomic,
-     * before it drains for its idle check; the push is a CAS before the pusher's read of nrRunning: one of the
-     * two sees the other); otherwise the pusher takes the lock, drains, and the linking kicks the pool.
+     * (drainIncomingLocked), linking the works on their pwqs in queueing order. So do cancellers
+     * (tryUnlinkPending), flushes, the idle check of drain/destroy, stats and mayday. The running worker is the
+     * exception: it goes on with linked works without draining, and drains when its worklist runs empty (pushed
+     * works are newer than every linked one, so they would only queue behind), or when a pwq's inactive backlog
+     * is about to move up (activeDoneLocked: the pushed works were queued before it moves). The pusher that finds
+     * the stack empty makes sure somebody will drain it: if it then reads nrRunning > 0, the running worker
+     * drains before it goes idle (it uncounts itself, an atomic, before it drains for its idle check; the push is
+     * a CAS before the pusher's read of nrRunning: one of the two sees the other); otherwise the pusher takes the
+     * lock, drains, and the linking kicks the pool.
      *
      * Worker creation is the manager's (WorkerPools' daemon): the pool asks once (wantWorker) and the manager
      * creates the thread outside every pool lock; if it cannot (the ThreadFactory throws or returns null, the

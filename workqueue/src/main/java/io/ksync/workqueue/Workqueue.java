@@ -584,7 +584,7 @@ public final class Workqueue implements Executor {
      * Queues on a bound pool without its lock (see {@link IncomingWorks}). Refused, for a caller's queueing, once
      * destroy() has set {@code destroyed}: inside the gate, so that destroy() waits for the pushes that missed it.
      * The pusher that finds the stack empty reads nrRunning after its push: a running worker will drain the stack
-     * (it drains before each next work, and after it uncounts itself to go idle); if none runs, the pusher drains
+     * (when its worklist runs empty, and after it uncounts itself to go idle); if none runs, the pusher drains
      * under the lock, and the linking wakes a worker.
      */
     private boolean push(WorkerPool pool, PoolWorkqueue pwq, Work work, boolean refuseIfDead) {

@@ -744,7 +744,10 @@ class TaskletTest {
         } catch (ClassNotFoundException e) {
             return; // this JVM cannot count allocations
         }
-        for (int round = 0; round < 3; round++) { // warm-up rounds, then the measured one
+        // the least of several rounds, as in DelayedWorkTest: a round in which the JIT deoptimises may box in the
+        // interpreter's VarHandle calls; an allocation per schedule would show in every round (20000 x 16 bytes)
+        long bytes = Long.MAX_VALUE;
+        for (int round = 0; round < 5; round++) {
             final long before = (Long) allocated.invoke(bean);
             for (int i = 0; i < 20_000; i++) {
                 final int target = runs.get() + 1;
@@ -753,10 +756,8 @@ class TaskletTest {
                     Thread.onSpinWait();
                 }
             }
-            final long bytes = (Long) allocated.invoke(bean) - before;
-            if (round == 2) {
-                assertTrue(bytes < 1024, "20000 schedules allocated " + bytes + " bytes");
-            }
+            bytes = Math.min(bytes, (Long) allocated.invoke(bean) - before);
         }
+        assertTrue(bytes < 1024, "20000 schedules allocated " + bytes + " bytes (least of 5 rounds)");
     }
 }

@@ -463,4 +463,38 @@ class WorkqueueTest extends WorkqueueTestBase {
         assertEquals(1, ranB.get());
         assertEquals(0, ranA.get(), "cancelled");
     }
+
+    @Test
+    void maxActive_anInactiveBacklogMovesUpBehindTheWorksQueuedOnThePoolBeforeIt() {
+        // pwq_activate_inactive_work appends to the pool's worklist: a work of another queue, queued on the pool
+        // while the backlog waited, runs before the backlog's next work, not after all of it
+        final Workqueue limited = queue("limited", 1);
+        final Workqueue other = queue("other");
+        final CountDownLatch entered = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final List<String> order = new CopyOnWriteArrayList<>();
+        final CountDownLatch allRan = new CountDownLatch(5);
+        limited.queueOn(0, new Work(() -> {
+            entered.countDown();
+            await(release); // outside ksync: CPU 0's worker stays counted, so nothing else runs there meanwhile
+            order.add("L0");
+            allRan.countDown();
+        }));
+        await(entered);
+        for (int i = 1; i <= 3; i++) {
+            final String name = "L" + i;
+            limited.queueOn(0, new Work(() -> {
+                order.add(name);
+                allRan.countDown();
+            }));
+        }
+        assertTrue(limited.isCongested(0), "L1..L3 wait on CPU 0's inactive list (maxActive 1)");
+        other.queueOn(0, new Work(() -> {
+            order.add("O");
+            allRan.countDown();
+        }));
+        release.countDown();
+        await(allRan); // not flush(): a flush links the pushed works itself, which is not what is checked here
+        assertEquals(List.of("L0", "O", "L1", "L2", "L3"), order);
+    }
 }
