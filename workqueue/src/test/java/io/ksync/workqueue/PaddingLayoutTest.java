@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
  * The padding of the classes whose fields one thread writes while another reads or writes neighbouring ones
  * really separates them in the JVM's layout: HotSpot places a subclass's int or reference field in any 4-byte
  * hole above it, which once put the incoming stack's head right after its object header, on the line of the
- * pool's worklist (a line transfer per work). Reads the field offsets with {@code sun.misc.Unsafe}; skipped
- * where that is unavailable.
+ * pool's worklist (a line transfer per work), and the MCS node's {@code locked} word beside whatever preceded the
+ * node on the heap. Reads the field offsets with {@code sun.misc.Unsafe}; skipped where that is unavailable.
  */
 class PaddingLayoutTest {
 
@@ -49,6 +49,12 @@ class PaddingLayoutTest {
         assertSeparated("io.ksync.softirq.SoftirqCpu", false, true, List.of(
                 List.of("softirq", "cpu", "runs", "thread"),
                 List.of("pending", "sleeping", "hiTasklets", "tasklets")));
+    }
+
+    @Test
+    void mcsNodesHotFieldsAreALineFromTheObjectsAroundIt() throws Exception {
+        // core's class, checked here with the same helper (core has no test code that workqueue could share)
+        assertSeparated("io.ksync.lock.McsNode", true, true, List.of(List.of("locked", "next", "parked", "owner")));
     }
 
     /**
