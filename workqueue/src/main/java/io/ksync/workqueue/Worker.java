@@ -36,6 +36,9 @@ final class Worker implements Runnable {
     /** The worker running on the calling thread, or null: how the blocking hook and the queues find it. */
     static final ThreadLocal<Worker> CURRENT = new ThreadLocal<>();
 
+    /** How long spinForWorkLocked() spins holding the pool lock before it spins without it. */
+    static final long LOCKED_SPIN_NANOS = 2_000;
+
     private static final int COUNTED = 1;
     private static final int RELEASED = 2;
 
@@ -182,12 +185,13 @@ final class Worker implements Runnable {
      * as running. Counted, it keeps the pool's need for a worker false, so queuers push their works without
      * waking anybody. Called and returns with the lock held; true if there is work to go on with.
      *
-     * <p>It spins holding the lock: the works it waits for arrive on the lock-free incoming stack, and a worker
-     * that kept pace with a queuer would otherwise pay a second lock round trip for every work (unlock to spin,
-     * lock to drain). A thread that queues for the lock makes it let go and spin the rest of the time without
-     * it: callers of {@code lock()} queue at once; callers of {@link WorkerPool#lockSpinning()} (a worker
-     * finishing a work, a pusher that drains) spin against it first, then queue, and pay a wake-up. The spin
-     * is at most the spin time, but a spinner preempted by the OS holds the lock for the rest of its time slice.
+     * <p>It spins holding the lock for the first {@value #LOCKED_SPIN_NANOS} ns: the works it waits for arrive
+     * on the lock-free incoming stack, and a worker that keeps pace with a queuer would otherwise pay a second lock
+     * round trip for every work (unlock to spin, lock to drain); a queuer that keeps it busy pushes the next work
+     * well within that time. Then, or as soon as a thread queues for the lock, it lets go and spins the rest of
+     * the time without it: callers of {@code lock()} queue at once; callers of {@link WorkerPool#lockSpinning()}
+     * (a worker finishing a work, a pusher that drains) spin against it first, then queue, and pay a wake-up.
+     * Keeping the locked part short bounds what a spinner preempted by the OS can hold up to rare cases.
      */
     private boolean spinForWorkLocked() {
         final long spinNanos = pools.spinBeforeIdleNanos;
@@ -198,14 +202,22 @@ final class Worker implements Runnable {
         int round = 0;
         boolean locked = true;
         try {
+            // locked, only a push can bring work (nobody else can link any); unlocked, so can other lock holders
             while (locked ? pool.incoming.isEmptyOpaque() : !pool.hasWorkOpaque()) {
+                Thread.onSpinWait();
+                if ((++round & 31) == 0) {
+                    final long spun = System.nanoTime() - start;
+                    if (spun >= spinNanos) {
+                        break;
+                    }
+                    if (locked && spun >= LOCKED_SPIN_NANOS) {
+                        pool.lock.unlock();
+                        locked = false;
+                    }
+                }
                 if (locked && pool.lock.hasQueuedThreads()) {
                     pool.lock.unlock(); // somebody waits for the lock: spin on without it
                     locked = false;
-                }
-                Thread.onSpinWait();
-                if ((++round & 31) == 0 && System.nanoTime() - start >= spinNanos) {
-                    break;
                 }
             }
         } finally {
