@@ -43,9 +43,8 @@ abstract class WorkerPoolFixedFields extends LinePadding {
 
 /**
  * Padding between the fixed fields and the counters the running worker writes on every work ({@code executed},
- * {@code nrBusy}): without it a queuer's read of a fixed field and the worker's next counter update took the line
- * from each other once per work (false sharing; measured: about half of the bound pool's tiny-item throughput,
- * depending on where the heap happened to place the fields).
+ * {@code nrBusy}): without it a queuer's read of a fixed field and the worker's next counter update would take
+ * the line from each other once per work (false sharing).
  */
 abstract class WorkerPoolPadAfterFixed extends WorkerPoolFixedFields {
     byte q000, q001, q002, q003, q004, q005, q006, q007, q008, q009, q010, q011, q012, q013, q014, q015;
@@ -195,7 +194,8 @@ final class WorkerPool extends WorkerPoolPadAfterFixed {
      */
     boolean keepWorkingLocked() {
         if (worklist.isEmpty()) {
-            drainIncomingLocked(); // before going idle too: a pusher that saw this worker counted relies on it
+            drainIncomingLocked(); // (the drain a pusher that saw this worker counted relies on is the idle
+                                   // loop's, after the uncount)
         }
         return !worklist.isEmpty() && (!managed || nrRunning.get() <= 1);
     }
