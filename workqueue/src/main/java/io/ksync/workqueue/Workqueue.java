@@ -351,7 +351,7 @@ public final class Workqueue implements Executor {
                 // a queueing that passed checkAccepting() before drainers went up may link after the idle check.
                 // Unbound pools: mark every pwq dead under its pool's lock, so that each insert either linked before
                 // (and the second drain runs it) or sees the mark (and is refused). Bound pools, which take
-                // queueings without the lock: a push is refused once it sees `destroyed` inside the pool's gate,
+                // queueings without the lock: a push is refused once it sees `destroyed` inside its pwq's gate,
                 // and the wait below for the gate to empty lets the second drain find every push that missed it
                 for (PoolWorkqueue pwq : pwqs) {
                     pwq.pool.lock.lock();
