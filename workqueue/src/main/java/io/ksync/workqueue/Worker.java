@@ -205,18 +205,16 @@ final class Worker implements Runnable {
             // locked, only a push can bring work (nobody else can link any); unlocked, so can other lock holders
             while (locked ? pool.incoming.isEmptyOpaque() : !pool.hasWorkOpaque()) {
                 Thread.onSpinWait();
+                boolean heldLongEnough = false;
                 if ((++round & 31) == 0) {
                     final long spun = System.nanoTime() - start;
                     if (spun >= spinNanos) {
                         break;
                     }
-                    if (locked && spun >= LOCKED_SPIN_NANOS) {
-                        pool.lock.unlock();
-                        locked = false;
-                    }
+                    heldLongEnough = spun >= LOCKED_SPIN_NANOS;
                 }
-                if (locked && pool.lock.hasQueuedThreads()) {
-                    pool.lock.unlock(); // somebody waits for the lock: spin on without it
+                if (locked && (heldLongEnough || pool.lock.hasQueuedThreads())) {
+                    pool.lock.unlock(); // spin on without it: its time is up, or somebody waits for it
                     locked = false;
                 }
             }
