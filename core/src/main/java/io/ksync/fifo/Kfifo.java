@@ -1,6 +1,5 @@
 package io.ksync.fifo;
 
-import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 import java.util.Objects;
@@ -67,7 +66,7 @@ public final class Kfifo<E> extends FifoIndices {
      * Implementation notes.
      *
      * The indices, their ordering and the caches are FifoIndices'; see its notes. Storage is an Object[] of
-     * capacity slots between two pads, and element i of the stream lives in slots[PAD + (i & mask)]. A slot is
+     * capacity slots and a tail pad, and element i of the stream lives in slots[i & mask]. A slot is
      * non-null exactly while it holds an element that has been stored and not yet consumed, so for one element
      * the slots themselves are the signal, as in JCTools' SpscArrayQueue: get() and peek() never read the
      * producer's index, and put() reads no index at all: when its cache of out runs out it looks at a slot a
@@ -78,31 +77,33 @@ public final class Kfifo<E> extends FifoIndices {
      * kernel does. Access by access:
      *
      *   put (producer):       in = IN.get (plain, own index)
-     *                         room from cachedOut, else findRoom: SLOTS.getAcquire of the look-ahead slot,
+     *                         room from cachedOut, else findRoom: loadAcquire of the look-ahead slot,
      *                         then of the slot itself; a null raises cachedOut to the bound it proves
-     *                         SLOTS.setRelease(slot, e)    publishes the element (kfifo_put's smp_wmb)
+     *                         storeRelease(slot, e)        publishes the element (kfifo_put's smp_wmb)
      *                         IN.setRelease(in + 1)        for the bulk methods and len(); in++
      *   in (producer):        room from unused(in, n): cachedOut, else OUT.getAcquire
      *                         releaseFence, then plain stores (System.arraycopy)
      *                         IN.setRelease(in + n)        kfifo_copy_in's smp_wmb; in += n
      *   get (consumer):       out = OUT.get (plain, own index)
-     *                         e = SLOTS.getAcquire(slot)   null: empty
-     *                         SLOTS.setRelease(slot, null) after the load: the slot is free
+     *                         e = loadAcquire(slot)        null: empty
+     *                         storeRelease(slot, null)     after the load: the slot is free
      *                         OUT.setRelease(out + 1)      kfifo_get's smp_wmb; out++
-     *   peek (consumer):      SLOTS.getAcquire(slot)
+     *   peek (consumer):      loadAcquire(slot)
      *   out / outPeek / skip / resetOut (consumer):
      *                         data from used(out, n): cachedIn, else IN.getAcquire
      *                         plain loads (System.arraycopy)
-     *                         SLOTS.setRelease(slot, null) for each slot, in order (not for outPeek)
+     *                         storeRelease(slot, null)     for each slot, in order (not for outPeek)
      *                         OUT.setRelease(out + n)      kfifo_copy_out's smp_wmb; out += n
      *
-     * Why the slots are a safe signal. Consumer: it reads a slot with getAcquire, which pairs with the
-     * producer's setRelease (or the release fence before a bulk copy), so a non-null element is fully written,
+     * loadAcquire is a plain load followed by VarHandle.acquireFence(), storeRelease a releaseFence() followed
+     * by a plain store: an acquire load and a release store, access for access (below). Why the slots are a
+     * safe signal. Consumer: it reads a slot with loadAcquire, which pairs with the producer's storeRelease (or
+     * the release fence before a bulk copy), so a non-null element is fully written,
      * and so is everything the producer wrote before queueing it. The slot at out & mask holds element out or
      * null, never element out + capacity: the producer stores that one only once it has proved the consumer
      * is past out, which the consumer shows only after nulling the slot. Producer: the consumer consumes in
      * order and nulls each slot with a release store after loading its element, so a null that the producer's
-     * getAcquire sees in slot j & mask (j = in + lookAhead, or in) means the element j - capacity has been
+     * loadAcquire sees in slot j & mask (j = in + lookAhead, or in) means the element j - capacity has been
      * loaded and every earlier one too (their nulls are ordered before it): out > j - capacity, a lower bound
      * that findRoom stores as cachedOut, and the producer's store into any of those slots comes after the
      * consumer's last use of it. Because put() stores the slot before it publishes in, a get() may take an
@@ -112,11 +113,22 @@ public final class Kfifo<E> extends FifoIndices {
      * A bulk method copies at most two runs of slots (before and after the end of the array), as
      * kfifo_copy_in/kfifo_copy_out do.
      *
-     * The single-element paths compute a slot's index from the array's own length (slotIndex), not from the
-     * mask field: then the JIT can prove the index in bounds and drops the range check that every VarHandle
-     * array access carries (JCTools' Unsafe accesses have none). Measured against SpscArrayQueue's offer/poll in
-     * interleaved JMH rounds: 0.72x before; after, medians between 0.64x and 1.16x in different runs, both
-     * queues being bimodal (README, Measured).
+     * Slot accesses: plain array accesses next to fences, not an array VarHandle. The fence forms give the
+     * orderings of the VarHandle modes (Lea, "Using JDK 9 Memory Order Modes": an acquire load is a load followed
+     * by an acquire fence, which orders it before every later load and store of the thread; a release store is
+     * a release fence, which orders every earlier load and store before every later store, followed by the
+     * store). A reference load or store is atomic (JLS 17.7), so a plain load sees null or a whole reference
+     * that some store wrote; and as every load of a slot is followed by a fence, the JIT can neither merge two
+     * loads of a spinning caller nor hoist one out of its loop. What the VarHandle adds is a check on every
+     * store of the array's class against Object[] (the array could be a String[] for all the VarHandle knows),
+     * and code the JIT makes slower than the plain form's for reasons not pinned down here (its loads cost too).
+     * Measured with one thread doing 32 puts then 32 gets,
+     * least of 35 rounds, ns per element (one put and one get): VarHandle accesses 3.8, these 2.9,
+     * SpscArrayQueue (Unsafe) 2.7. The same measurement showed that a pad before the first slot costs 0.7 ns by
+     * itself (the index offset it adds to every access; with a VarHandle or without), so there is only a tail
+     * pad, as JCTools has no head pad: the slots share a line with the array header, whose length the bounds
+     * checks read, and that line moves once a lap. In two-thread JMH runs the single-element score went from
+     * below SpscArrayQueue's to above it (README, Measured).
      *
      * in() checks the elements it is about to copy for null before it stores any of them, so a rejected call
      * leaves the fifo as it was. Only the elements that fit are checked: a producer that offers a long array
@@ -124,16 +136,16 @@ public final class Kfifo<E> extends FifoIndices {
      */
 
     /**
-     * Unused references before the first slot and after the last: 128 bytes with compressed references, so the
-     * array header (whose length every bounds check reads) and the neighbouring objects share no cache line
-     * with the slots the producer writes, as JCTools pads its buffers.
+     * Unused references after the last slot (128 bytes with compressed references), so that the object the
+     * allocator places after the array shares no cache line with the slots. There is no pad before the first
+     * slot: an offset added to every slot index cost 0.7 ns per put/get pair (measured, see the notes).
      */
-    private static final int PAD = 32;
+    private static final int TAIL_PAD = 32;
 
     /** The most slots findRoom proves free with one look (JCTools' look-ahead step). */
     private static final int MAX_LOOK_AHEAD = 4096;
 
-    /** The slots; element i of the stream lives in slots[PAD + (i & mask)], non-null exactly while it is queued. */
+    /** The slots; element i of the stream lives in slots[i & mask], non-null exactly while it is queued. */
     private final Object[] slots;
     /** How far ahead findRoom looks: a quarter of the slots, at most {@link #MAX_LOOK_AHEAD}, below the capacity. */
     private final int lookAhead;
@@ -146,7 +158,7 @@ public final class Kfifo<E> extends FifoIndices {
      */
     public Kfifo(int capacity) {
         super(capacity);
-        this.slots = new Object[this.capacity + 2 * PAD];
+        this.slots = new Object[this.capacity + TAIL_PAD];
         // below the capacity: a null slot lookAhead ahead must belong to an element already queued once
         this.lookAhead = this.capacity == 1 ? 0 : Math.max(1, Math.min(this.capacity / 4, MAX_LOOK_AHEAD));
     }
@@ -582,7 +594,7 @@ public final class Kfifo<E> extends FifoIndices {
         }
         final Object[] slots = this.slots;
         // release: pairs with getAcquire in doGet/doPeek; kfifo_put's smp_wmb
-        SLOTS.setRelease(slots, slotIndex(slots, in), e);
+        storeRelease(slots, slotIndex(in), e);
         IN.setRelease(this, in + 1); // release: pairs with getAcquire in used() (bulk out, len)
         return true;
     }
@@ -597,11 +609,11 @@ public final class Kfifo<E> extends FifoIndices {
         final Object[] slots = this.slots;
         final int ahead = in + lookAhead;
         // acquire: pairs with the consumer's setRelease of null; it has loaded the element before
-        if (SLOTS.getAcquire(slots, slotIndex(slots, ahead)) == null) {
+        if (loadAcquire(slots, slotIndex(ahead)) == null) {
             cachedOut = ahead - capacity + 1; // plain: the producer's own cache; a lower bound of out
             return true;
         }
-        if (SLOTS.getAcquire(slots, slotIndex(slots, in)) == null) { // acquire: as above
+        if (loadAcquire(slots, slotIndex(in)) == null) { // acquire: as above
             cachedOut = in - capacity + 1;
             return true;
         }
@@ -625,8 +637,8 @@ public final class Kfifo<E> extends FifoIndices {
         // release fence: orders the caller's writes into the elements before the slot stores below, which a
         // get() may see through its getAcquire of a slot before this call publishes in
         VarHandle.releaseFence();
-        System.arraycopy(src, off, slots, PAD + start, first); // plain stores
-        System.arraycopy(src, off + first, slots, PAD, n - first);
+        System.arraycopy(src, off, slots, start, first); // plain stores
+        System.arraycopy(src, off + first, slots, 0, n - first);
         IN.setRelease(this, in + n); // release: pairs with getAcquire in used(); kfifo_copy_in's smp_wmb
         return n;
     }
@@ -635,15 +647,15 @@ public final class Kfifo<E> extends FifoIndices {
     private E doGet() {
         final int out = (int) OUT.get(this); // plain: only the consumer writes out
         final Object[] slots = this.slots;
-        final int slot = slotIndex(slots, out);
+        final int slot = slotIndex(out);
         // acquire: pairs with the producer's setRelease in doPut (or its release fence in doIn). The slot says
         // whether element out is there: slots are non-null exactly from out up to what the producer has
         // stored. So a get() never reads the producer's line, only the slot it empties.
-        final E e = (E) SLOTS.getAcquire(slots, slot);
+        final E e = (E) loadAcquire(slots, slot);
         if (e == null) {
             return null;
         }
-        SLOTS.setRelease(slots, slot, null); // release: after the load above; pairs with findRoom's getAcquire
+        storeRelease(slots, slot, null); // release: after the load above; pairs with findRoom's getAcquire
         OUT.setRelease(this, out + 1);       // release: pairs with getAcquire in unused(); kfifo_get's smp_wmb
         return e;
     }
@@ -652,7 +664,7 @@ public final class Kfifo<E> extends FifoIndices {
     private E doPeek() {
         final int out = (int) OUT.get(this); // plain: only the consumer writes out
         final Object[] slots = this.slots;
-        return (E) SLOTS.getAcquire(slots, slotIndex(slots, out)); // acquire: as in doGet
+        return (E) loadAcquire(slots, slotIndex(out)); // acquire: as in doGet
     }
 
     private int doOut(E[] dst, int off, int len, boolean consume) {
@@ -663,8 +675,8 @@ public final class Kfifo<E> extends FifoIndices {
         }
         final int start = out & mask;
         final int first = Math.min(n, capacity - start);
-        System.arraycopy(slots, PAD + start, dst, off, first); // plain loads
-        System.arraycopy(slots, PAD, dst, off + first, n - first);
+        System.arraycopy(slots, start, dst, off, first); // plain loads
+        System.arraycopy(slots, 0, dst, off + first, n - first);
         if (consume) {
             clearAndPublish(out, start, first, n);
         }
@@ -695,23 +707,38 @@ public final class Kfifo<E> extends FifoIndices {
     private void clearAndPublish(int out, int start, int first, int n) {
         // One release store per slot, in order: each orders the loads of the elements (and the nulls before it)
         // before it, so the producer, which may see a null through findRoom, sees the nulls in order too.
-        for (int i = PAD + start, end = PAD + start + first; i < end; i++) {
-            SLOTS.setRelease(slots, i, null);
+        final Object[] slots = this.slots;
+        for (int i = start, end = start + first; i < end; i++) {
+            storeRelease(slots, i, null);
         }
-        for (int i = PAD, end = PAD + n - first; i < end; i++) {
-            SLOTS.setRelease(slots, i, null);
+        for (int i = 0, end = n - first; i < end; i++) {
+            storeRelease(slots, i, null);
         }
         OUT.setRelease(this, out + n); // release: pairs with getAcquire in unused(); kfifo_copy_out's smp_wmb
     }
 
-    /**
-     * slots[PAD + (index & mask)], with the mask derived from the array's own length, so that the JIT sees the
-     * index is in bounds and drops the range check (the VarHandle checks every access).
-     */
-    private static int slotIndex(Object[] slots, int index) {
-        return PAD + (index & (slots.length - (2 * PAD + 1)));
+    /** The slot of element {@code index} of the stream. */
+    private int slotIndex(int index) {
+        return index & mask;
     }
 
-    // VarHandle mechanics
-    private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(Object[].class);
+    /**
+     * {@code slots[index]} with acquire semantics: a plain load, then an acquire fence, which orders it before
+     * every later load and store of this thread (what {@code getAcquire} does; see the notes for why not a
+     * VarHandle).
+     */
+    private static Object loadAcquire(Object[] slots, int index) {
+        final Object e = slots[index]; // plain load; atomic for a reference (JLS 17.7)
+        VarHandle.acquireFence();
+        return e;
+    }
+
+    /**
+     * {@code slots[index] = e} with release semantics: a release fence, which orders every earlier load and store
+     * of this thread before the plain store that follows it (what {@code setRelease} does).
+     */
+    private static void storeRelease(Object[] slots, int index, Object e) {
+        VarHandle.releaseFence();
+        slots[index] = e; // plain store; atomic for a reference (JLS 17.7)
+    }
 }

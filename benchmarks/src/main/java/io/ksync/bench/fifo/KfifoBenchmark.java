@@ -35,8 +35,8 @@ import org.openjdk.jmh.infra.Control;
  * the end of an iteration. Issue 4 asks single-element {@code Kfifo} to match {@code SpscArrayQueue} and batched
  * {@code Kfifo} to move at least twice as many elements as single-element {@code SpscArrayQueue}.
  *
- * <p>{@code kfifoBatchAlone} and {@code spscAlone} run both sides on one thread: the CPU cost of moving an element
- * with no cache line moving between cores. A two-thread score can at most double the one-thread score (two
+ * <p>{@code kfifoBatchAlone}, {@code kfifoAlone} and {@code spscAlone} run both sides on one thread: the CPU cost of
+ * moving an element with no cache line moving between cores. A two-thread score can at most double the one-thread score (two
  * cores splitting the same work), so {@code 2 * kfifoBatchAlone} is a ceiling for {@code kfifoOut}, whatever the
  * fifo does about cache lines.
  */
@@ -176,6 +176,21 @@ public class KfifoBenchmark {
         a.kfifo.in(a.toSend, 0, BATCH);
         a.kfifo.out(a.received, 0, BATCH);
         return a.received[BATCH - 1];
+    }
+
+    /** 32 {@code put}s then 32 {@code get}s of a {@link Kfifo} on one thread: the CPU cost of the single-element path. */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public Integer kfifoAlone(Alone a) {
+        final Kfifo<Integer> fifo = a.kfifo;
+        for (int i = 0; i < BATCH; i++) {
+            fifo.put(ELEMENT);
+        }
+        Integer last = null;
+        for (int i = 0; i < BATCH; i++) {
+            last = fifo.get();
+        }
+        return last;
     }
 
     /** 32 {@code offer}s then 32 {@code poll}s of a {@link SpscArrayQueue} on one thread, for comparison. */
