@@ -122,13 +122,12 @@ public final class Kfifo<E> extends FifoIndices {
      * loads of a spinning caller nor hoist one out of its loop. What the VarHandle adds is a check on every
      * store of the array's class against Object[] (the array could be a String[] for all the VarHandle knows),
      * and code the JIT makes slower than the plain form's for reasons not pinned down here (its loads cost too).
-     * Measured with one thread doing 32 puts then 32 gets,
-     * least of 35 rounds, ns per element (one put and one get): VarHandle accesses 3.8, these 2.9,
-     * SpscArrayQueue (Unsafe) 2.7. The same measurement showed that a pad before the first slot costs 0.7 ns by
+     * Measured with one thread doing 32 puts then 32 gets, least of 35 rounds, ns per element (one put and one
+     * get): VarHandle accesses 3.8, these 2.9, SpscArrayQueue (Unsafe) 2.7. The same measurement showed that a pad before the first slot costs 0.7 ns by
      * itself (the index offset it adds to every access; with a VarHandle or without), so there is only a tail
      * pad, as JCTools has no head pad: the slots share a line with the array header, whose length the bounds
-     * checks read, and that line moves once a lap. In two-thread JMH runs the single-element score went from
-     * below SpscArrayQueue's to above it (README, Measured).
+     * checks read, and that line moves once a lap (a head pad measured no better with two threads). Two threads,
+     * paired windows (PairedFifoRace): 0.77x of SpscArrayQueue before, 0.86x after (README, Measured).
      *
      * in() checks the elements it is about to copy for null before it stores any of them, so a rejected call
      * leaves the fifo as it was. Only the elements that fit are checked: a producer that offers a long array
