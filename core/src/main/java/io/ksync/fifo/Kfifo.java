@@ -123,11 +123,12 @@ public final class Kfifo<E> extends FifoIndices {
      * store of the array's class against Object[] (the array could be a String[] for all the VarHandle knows),
      * and code the JIT makes slower than the plain form's for reasons not pinned down here (its loads cost too).
      * Measured with one thread doing 32 puts then 32 gets, least of 35 rounds, ns per element (one put and one
-     * get): VarHandle accesses 3.8, these 2.9, SpscArrayQueue (Unsafe) 2.7. The same measurement showed that a pad before the first slot costs 0.7 ns by
-     * itself (the index offset it adds to every access; with a VarHandle or without), so there is only a tail
-     * pad, as JCTools has no head pad: the slots share a line with the array header, whose length the bounds
-     * checks read, and that line moves once a lap (a head pad measured no better with two threads). Two threads,
-     * paired windows (PairedFifoRace): 0.77x of SpscArrayQueue before, 0.86x after (README, Measured).
+     * get): VarHandle accesses 3.8, these 2.9, SpscArrayQueue (Unsafe) 2.7. The same measurement showed that a
+     * pad before the first slot costs 0.7 ns by itself (the index offset it adds to every access; with a
+     * VarHandle or without), so there is only a tail pad, as JCTools has no head pad: the slots share a line
+     * with the array header, whose length the bounds checks read, and that line moves once a lap (a head pad
+     * measured no better with two threads). Two threads, paired windows (PairedFifoRace): 0.77x of
+     * SpscArrayQueue before, 0.86x after (README, Measured).
      *
      * in() checks the elements it is about to copy for null before it stores any of them, so a rejected call
      * leaves the fifo as it was. Only the elements that fit are checked: a producer that offers a long array
@@ -592,7 +593,7 @@ public final class Kfifo<E> extends FifoIndices {
             return false;
         }
         final Object[] slots = this.slots;
-        // release: pairs with getAcquire in doGet/doPeek; kfifo_put's smp_wmb
+        // release: pairs with loadAcquire in doGet/doPeek; kfifo_put's smp_wmb
         storeRelease(slots, slotIndex(in), e);
         IN.setRelease(this, in + 1); // release: pairs with getAcquire in used() (bulk out, len)
         return true;
@@ -607,7 +608,7 @@ public final class Kfifo<E> extends FifoIndices {
     private boolean findRoom(int in) {
         final Object[] slots = this.slots;
         final int ahead = in + lookAhead;
-        // acquire: pairs with the consumer's setRelease of null; it has loaded the element before
+        // acquire: pairs with the consumer's storeRelease of null; it has loaded the element before
         if (loadAcquire(slots, slotIndex(ahead)) == null) {
             cachedOut = ahead - capacity + 1; // plain: the producer's own cache; a lower bound of out
             return true;
@@ -634,7 +635,7 @@ public final class Kfifo<E> extends FifoIndices {
         final int start = in & mask;
         final int first = Math.min(n, capacity - start);
         // release fence: orders the caller's writes into the elements before the slot stores below, which a
-        // get() may see through its getAcquire of a slot before this call publishes in
+        // get() may see through its loadAcquire of a slot before this call publishes in
         VarHandle.releaseFence();
         System.arraycopy(src, off, slots, start, first); // plain stores
         System.arraycopy(src, off + first, slots, 0, n - first);
@@ -647,15 +648,15 @@ public final class Kfifo<E> extends FifoIndices {
         final int out = (int) OUT.get(this); // plain: only the consumer writes out
         final Object[] slots = this.slots;
         final int slot = slotIndex(out);
-        // acquire: pairs with the producer's setRelease in doPut (or its release fence in doIn). The slot says
+        // acquire: pairs with the producer's storeRelease in doPut (or its release fence in doIn). The slot says
         // whether element out is there: slots are non-null exactly from out up to what the producer has
         // stored. So a get() never reads the producer's line, only the slot it empties.
         final E e = (E) loadAcquire(slots, slot);
         if (e == null) {
             return null;
         }
-        storeRelease(slots, slot, null); // release: after the load above; pairs with findRoom's getAcquire
-        OUT.setRelease(this, out + 1);       // release: pairs with getAcquire in unused(); kfifo_get's smp_wmb
+        storeRelease(slots, slot, null); // release: after the load above; pairs with findRoom's loadAcquire
+        OUT.setRelease(this, out + 1);   // release: pairs with getAcquire in unused(); kfifo_get's smp_wmb
         return e;
     }
 

@@ -35,10 +35,10 @@ import org.openjdk.jmh.infra.Control;
  * the end of an iteration. Issue 4 asks single-element {@code Kfifo} to match {@code SpscArrayQueue} and batched
  * {@code Kfifo} to move at least twice as many elements as single-element {@code SpscArrayQueue}.
  *
- * <p>{@code kfifoBatchAlone}, {@code kfifoAlone} and {@code spscAlone} run both sides on one thread: the CPU cost of
- * moving an element with no cache line moving between cores. A two-thread score can at most double the one-thread score (two
- * cores splitting the same work), so {@code 2 * kfifoBatchAlone} is a ceiling for {@code kfifoOut}, whatever the
- * fifo does about cache lines.
+ * <p>{@code kfifoBatchAlone}, {@code kfifoAlone} and {@code spscAlone} run both sides on one thread: the CPU cost
+ * of moving an element with no cache line moving between cores. A two-thread score can at most double the
+ * one-thread score (two cores splitting the same work), so {@code 2 * kfifoBatchAlone} is a ceiling for
+ * {@code kfifoOut}, whatever the fifo does about cache lines.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -178,7 +178,7 @@ public class KfifoBenchmark {
         return a.received[BATCH - 1];
     }
 
-    /** 32 {@code put}s then 32 {@code get}s of a {@link Kfifo} on one thread: the CPU cost of the single-element path. */
+    /** 32 {@code put}s then 32 {@code get}s of a {@link Kfifo} on one thread: the CPU cost of single-element calls. */
     @Benchmark
     @OperationsPerInvocation(BATCH)
     public Integer kfifoAlone(Alone a) {
