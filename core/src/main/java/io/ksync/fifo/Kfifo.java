@@ -127,7 +127,7 @@ public final class Kfifo<E> extends FifoIndices {
      * pad before the first slot costs 0.7 ns by itself (the index offset it adds to every access; with a
      * VarHandle or without), so there is only a tail pad, as JCTools has no head pad: the slots share a line
      * with the array header, whose length the bounds checks read, and that line moves once a lap (a head pad
-     * measured no better with two threads). Two threads, paired windows (PairedFifoRace): 0.77x of
+     * showed no clear gain with two threads). Two threads, paired windows (PairedFifoRace): 0.77x of
      * SpscArrayQueue before, 0.86x after (README, Measured).
      *
      * in() checks the elements it is about to copy for null before it stores any of them, so a rejected call
