@@ -594,7 +594,7 @@ public final class Kfifo<E> extends FifoIndices {
         }
         final Object[] slots = this.slots;
         // release: pairs with loadAcquire in doGet/doPeek; kfifo_put's smp_wmb
-        storeRelease(slots, slotIndex(in), e);
+        storeRelease(slots, in & mask, e);
         IN.setRelease(this, in + 1); // release: pairs with getAcquire in used() (bulk out, len)
         return true;
     }
@@ -609,11 +609,11 @@ public final class Kfifo<E> extends FifoIndices {
         final Object[] slots = this.slots;
         final int ahead = in + lookAhead;
         // acquire: pairs with the consumer's storeRelease of null; it has loaded the element before
-        if (loadAcquire(slots, slotIndex(ahead)) == null) {
+        if (loadAcquire(slots, ahead & mask) == null) {
             cachedOut = ahead - capacity + 1; // plain: the producer's own cache; a lower bound of out
             return true;
         }
-        if (loadAcquire(slots, slotIndex(in)) == null) { // acquire: as above
+        if (loadAcquire(slots, in & mask) == null) { // acquire: as above
             cachedOut = in - capacity + 1;
             return true;
         }
@@ -647,7 +647,7 @@ public final class Kfifo<E> extends FifoIndices {
     private E doGet() {
         final int out = (int) OUT.get(this); // plain: only the consumer writes out
         final Object[] slots = this.slots;
-        final int slot = slotIndex(out);
+        final int slot = out & mask;
         // acquire: pairs with the producer's storeRelease in doPut (or its release fence in doIn). The slot says
         // whether element out is there: slots are non-null exactly from out up to what the producer has
         // stored. So a get() never reads the producer's line, only the slot it empties.
@@ -664,7 +664,7 @@ public final class Kfifo<E> extends FifoIndices {
     private E doPeek() {
         final int out = (int) OUT.get(this); // plain: only the consumer writes out
         final Object[] slots = this.slots;
-        return (E) loadAcquire(slots, slotIndex(out)); // acquire: as in doGet
+        return (E) loadAcquire(slots, out & mask); // acquire: as in doGet
     }
 
     private int doOut(E[] dst, int off, int len, boolean consume) {
@@ -715,11 +715,6 @@ public final class Kfifo<E> extends FifoIndices {
             storeRelease(slots, i, null);
         }
         OUT.setRelease(this, out + n); // release: pairs with getAcquire in unused(); kfifo_copy_out's smp_wmb
-    }
-
-    /** The slot of element {@code index} of the stream. */
-    private int slotIndex(int index) {
-        return index & mask;
     }
 
     /**
