@@ -29,7 +29,9 @@ import java.util.concurrent.locks.LockSupport;
  * a batch waits form the next batch; the grace period is the batching delay, as in the kernel.
  *
  * <p>Pending count, without a shared counter on the call path: {@code queue.size() + inFlight}. The thread stores
- * {@code inFlight = n + 1} (release) before it polls element {@code n + 1}, whose consumer-index store (release)
+ * {@code inFlight = n + 1} (release) only once {@code peek()} has shown element {@code n + 1} (so the count never
+ * includes a callback that is not there, which made {@code pendingCallbacks()} read 1 for a moment right after a
+ * barrier), and before it polls that element, whose consumer-index store (release)
  * comes after: a thread that sees the element gone from the queue (acquire load of the consumer index) sees it
  * counted in {@code inFlight}. After the batch ran, {@code inFlight = 0} (volatile). So {@link #isIdle()}, read by
  * {@code barrier()} as the consumer index, the producer index and then {@code inFlight}, is true only if every
@@ -240,8 +242,11 @@ final class RcuCallbacks {
                         break; // run what is in hand: the rest waits in the queue
                     }
                 }
+                if (queue.peek() == null) { // waits out a producer between its index and its element
+                    break; // nothing more: inFlight stays n, so pending() never counts a callback that is not there
+                }
                 IN_FLIGHT.setRelease(this, n + 1L); // counted before it leaves the queue (see the notes)
-                final Object callback = queue.poll(); // waits out a producer between its index and its element
+                final Object callback = queue.poll(); // non-null: peek() saw it, and this is the only consumer
                 if (callback == null) {
                     IN_FLIGHT.setRelease(this, (long) n);
                     break;
