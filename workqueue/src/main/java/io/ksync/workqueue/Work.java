@@ -213,7 +213,10 @@ public final class Work {
 
     /**
      * Waits until the last instance queued before this call has finished ({@code flush_work}). Instances queued
-     * after the call are not waited for.
+     * after the call are not waited for, nor is one whose {@link Workqueue#queue} runs concurrently with this call
+     * and has set the pending bit but not yet numbered the instance: like the kernel's flush_work, which does not
+     * wait for a queue_work that has not inserted the work yet, only a queueing that happens-before the call is
+     * guaranteed to be waited for ({@link #isPending()} may already read true in that window).
      *
      * @return true if it waited for an instance, false if the work was idle
      * @throws IllegalStateException if called from the work's own function (it would wait for itself)

@@ -267,10 +267,18 @@ class WorkTest extends WorkqueueTestBase {
             }
         });
         awaitCondition("the queuer is going", () -> runs.get() > 10);
+        // A flush that reads the pending bit while the queuer is between setting it and numbering the instance
+        // does not wait (a queueing concurrent with the call, see flush()'s Javadoc); when a descheduled queuer
+        // often sits in that window, most flushes miss. So the test flushes until 20 have waited, bounded by a
+        // count of flushes, not by time: every flush must return, and some must have waited.
+        final int wanted = 20;
+        final int maxFlushes = 100_000;
         int waited = 0;
-        for (int i = 0; i < 200; i++) {
+        int flushes = 0;
+        while (waited < wanted && flushes < maxFlushes) {
             awaitCondition("the queuer queues the work again", work::isPending);
             final int before = runs.get();
+            flushes++;
             if (work.flush()) { // it waited for an instance queued before the call: that instance ran
                 waited++;
                 assertTrue(runs.get() > before, "flush() returned true but no run ended meanwhile");
@@ -278,7 +286,8 @@ class WorkTest extends WorkqueueTestBase {
         }
         stop.set(true);
         join(queuer);
-        assertTrue(waited > 0, "200 flushes against a non-stop queuer never found the work busy");
+        assertEquals(wanted, waited, flushes + " flushes against a non-stop queuer found the work busy " + waited
+                + " times");
     }
 
     @Test
