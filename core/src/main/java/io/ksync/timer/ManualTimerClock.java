@@ -2,7 +2,7 @@ package io.ksync.timer;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.Set;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -30,11 +30,15 @@ public final class ManualTimerClock implements TimerClock {
      * Implementation notes. A sleeper registers its thread, then reads the time, then parks; advance() writes
      * the time, then unparks every registered thread. Both the registration and the time are volatile, so either
      * the sleeper sees the new time or advance() sees the sleeper; an unpark that comes before the park makes
-     * the park return at once. No wake-up is lost.
+     * the park return at once. No wake-up is lost. Each sleeper is registered with its deadline (FOREVER for
+     * park()), so that tests can see what a thread sleeps until (sleepDeadline).
      */
 
+    /** The registration of a sleeper without deadline (a sleeper with one registers its deadline, a Long). */
+    private static final Object FOREVER = new Object();
+
     private volatile long now;
-    private final Set<Thread> sleepers = ConcurrentHashMap.newKeySet();
+    private final ConcurrentHashMap<Thread, Object> sleepers = new ConcurrentHashMap<>();
 
     /**
      * Creates a clock reading {@code start}.
@@ -95,7 +99,7 @@ public final class ManualTimerClock implements TimerClock {
     @Override
     public void parkUntil(long deadline) {
         final Thread current = Thread.currentThread();
-        sleepers.add(current);
+        sleepers.put(current, deadline); // boxed: a test clock, not a hot path
         try {
             if (deadline - now > 0) {
                 LockSupport.park(this);
@@ -108,7 +112,7 @@ public final class ManualTimerClock implements TimerClock {
     @Override
     public void park() {
         final Thread current = Thread.currentThread();
-        sleepers.add(current);
+        sleepers.put(current, FOREVER);
         try {
             LockSupport.park(this);
         } finally {
@@ -121,8 +125,22 @@ public final class ManualTimerClock implements TimerClock {
         return "ManualTimerClock[" + now + "]";
     }
 
+    /**
+     * What {@code thread} sleeps until on this clock now, for tests: empty if it is not asleep on this clock or
+     * sleeps without deadline (see {@link #sleepsWithoutDeadline}).
+     */
+    OptionalLong sleepDeadline(Thread thread) {
+        final Object deadline = sleepers.get(thread);
+        return deadline instanceof Long ? OptionalLong.of((Long) deadline) : OptionalLong.empty();
+    }
+
+    /** Whether {@code thread} is asleep on this clock in {@link #park()}, without deadline; for tests. */
+    boolean sleepsWithoutDeadline(Thread thread) {
+        return sleepers.get(thread) == FOREVER;
+    }
+
     private void wakeSleepers() {
-        for (Thread sleeper : sleepers) {
+        for (Thread sleeper : sleepers.keySet()) {
             LockSupport.unpark(sleeper);
         }
     }

@@ -304,6 +304,36 @@ class HrTimerTest {
         assertEquals(1, reported.size());
         assertEquals("hr failure", reported.get(0).getMessage());
         assertFalse(timer.isActive());
+
+        AtomicInteger laterRuns = new AtomicInteger(); // the base goes on
+        HrTimer later = new HrTimer(service, t -> {
+            laterRuns.incrementAndGet();
+            return Restart.NORESTART;
+        });
+        later.start(5 * US, Mode.REL);
+        advanceNanos(5 * US);
+        assertEquals(1, laterRuns.get());
+        assertEquals(1, reported.size());
+    }
+
+    @Test
+    void theBoundOnPendingTimersCountsHrTimersToo() {
+        try (TimerService bounded = TimerService.builder().clock(clock).bases(1).maxPendingPerBase(2).build()) {
+            new Timer(bounded, t -> { }).add(now() + 1_000 * US);
+            HrTimer first = new HrTimer(bounded, t -> Restart.NORESTART);
+            HrTimer second = new HrTimer(bounded, t -> Restart.NORESTART);
+            first.start(10 * US, Mode.REL);
+
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> second.start(10 * US, Mode.REL));
+            assertTrue(e.getMessage().contains("maxPendingPerBase"), e.getMessage());
+            assertFalse(second.isQueued());
+            assertEquals(2, bounded.pendingTimers());
+            first.start(20 * US, Mode.REL); // moving a queued timer needs no room
+            assertTrue(first.isQueued());
+            assertTrue(first.cancel());
+            second.start(10 * US, Mode.REL); // room again
+            assertTrue(second.isQueued());
+        }
     }
 
     @Test

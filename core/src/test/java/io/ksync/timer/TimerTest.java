@@ -7,11 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ksync.percpu.Cpus;
 import io.ksync.testing.AllocationCounter;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -696,6 +698,178 @@ class TimerTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> TimerService.builder().tick(1, TimeUnit.HOURS).build());
         assertTrue(e.getMessage().contains("2^62"), e.getMessage());
+    }
+
+    /**
+     * NOHZ, deterministically: an idle base sleeps without deadline, and a base with one timer a second away
+     * sleeps until that timer's bucket, not until the next tick, however often it is woken meanwhile (the manual
+     * clock wakes every sleeper at each advance). A base that ticked would sleep one tick at a time.
+     */
+    @Test
+    void aBaseSleepsUntilItsNextExpiryNotUntilTheNextTick() {
+        try (TimerService one = TimerService.builder().clock(clock).bases(1).name("nohz-virtual").build()) {
+            final Thread baseThread = one.base(0).thread;
+            awaitCondition("the idle base sleeps without deadline", () -> clock.sleepsWithoutDeadline(baseThread));
+            final Timer timer = new Timer(one, t -> { });
+            final long expires = now() + 1_000 * MS;
+            timer.add(expires);
+
+            for (int step = 0; step < 10; step++) {
+                clock.advance(1, TimeUnit.MILLISECONDS);
+                one.awaitDue(); // the base woke (every advance wakes it) and made a pass
+                awaitCondition("the base sleeps again", () -> clock.sleepDeadline(baseThread).isPresent());
+                final long deadline = clock.sleepDeadline(baseThread).getAsLong();
+                assertTrue(deadline - expires >= 0 && deadline - expires < 64 * MS,
+                        "sleeps until the timer's bucket (level 2: 64 ms wide), not the next tick: deadline is "
+                                + (deadline - now()) / MS + " ms away, the timer " + (expires - now()) / MS);
+            }
+
+            assertTrue(timer.delete());
+            clock.advance(1, TimeUnit.MILLISECONDS);
+            one.awaitDue();
+            awaitCondition("with no timer left the base sleeps without deadline",
+                    () -> clock.sleepsWithoutDeadline(baseThread));
+        }
+    }
+
+    private static void awaitCondition(String what, java.util.function.BooleanSupplier condition) {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() - deadline < 0, "timed out waiting until " + what);
+            Thread.onSpinWait();
+            Thread.yield();
+        }
+    }
+
+    @Test
+    void addArmsOnTheCallingCpusBase() {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            final Timer timer = new Timer(service, t -> { });
+            final int before = Cpus.current();
+            timer.add(now() + 10 * MS);
+            final int after = Cpus.current();
+            if (before == after) { // not migrated during the call: the base is that CPU's
+                assertEquals(before % service.bases(), timer.baseIndex());
+                return;
+            }
+            timer.delete();
+        }
+        Assumptions.assumeTrue(false, "the thread migrated during each of 100 calls");
+    }
+
+    @Test
+    void tryDeleteSyncTellsPendingIdleAndRunningApart() throws InterruptedException {
+        BlockingCallback callback = new BlockingCallback();
+        Timer timer = new Timer(service, callback);
+        timer.add(now() + 10 * MS);
+
+        assertEquals(1, timer.tryDeleteSync(), "pending, not running: removed");
+        assertFalse(timer.isPending());
+        assertEquals(0, timer.tryDeleteSync(), "idle");
+
+        timer.add(now());
+        clock.advance(1, TimeUnit.MILLISECONDS);
+        await(callback.started);
+        assertEquals(-1, timer.tryDeleteSync(), "running: nothing changes");
+        callback.release.countDown();
+        assertFalse(timer.deleteSync());
+        assertTrue(callback.finished.get());
+    }
+
+    @Test
+    void shutdownDoesNotWaitAndLaterArmingIsIgnored() throws InterruptedException {
+        Timer pending = new Timer(service, t -> { });
+        pending.add(now() + 10 * MS);
+        assertTrue(pending.shutdown(), "it was pending");
+        assertTrue(pending.isShutdown());
+        assertFalse(pending.isPending());
+        pending.add(now()); // ignored, not an error
+        assertFalse(pending.mod(now()));
+        assertFalse(pending.reduce(now()));
+        assertFalse(pending.isPending());
+
+        AtomicInteger runs = new AtomicInteger();
+        BlockingCallback blocker = new BlockingCallback();
+        Timer running = new Timer(service, t -> {
+            runs.incrementAndGet();
+            blocker.accept(t);
+            t.mod(clock.nanoTime() + MS); // the re-arming that shutdown() is for
+        });
+        running.add(now());
+        clock.advance(1, TimeUnit.MILLISECONDS);
+        await(blocker.started);
+
+        assertFalse(running.shutdown(), "running, not pending");
+        assertTrue(running.isRunning(), "shutdown() does not wait for the callback");
+        blocker.release.countDown();
+        assertFalse(running.shutdownSync());
+        assertFalse(running.isPending(), "the callback's re-arming after shutdown() was ignored");
+        advance(10);
+        assertEquals(1, runs.get());
+    }
+
+    @Test
+    void shutdownSyncFromTheTimersOwnCallbackThrows() {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Timer timer = new Timer(service, t -> {
+            try {
+                t.shutdownSync();
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        });
+        timer.add(now());
+
+        advance(1);
+
+        assertTrue(failure.get() instanceof IllegalStateException, String.valueOf(failure.get()));
+        assertTrue(failure.get().getMessage().contains("shutdown()"), failure.get().getMessage());
+        assertFalse(timer.isShutdown(), "nothing changed");
+    }
+
+    /**
+     * Seed 003's three-party case: while one thread tears a timer down, another keeps re-arming it from outside.
+     * deleteSync() returns (it does not chase the re-armer for ever) but cannot promise the timer stays idle; that
+     * is the caller's job (the kernel's rule: stop re-arming first). shutdownSync() is the teardown that holds
+     * against it: afterwards every re-arming is ignored.
+     */
+    @Test
+    void aThirdThreadReArmingDefeatsDeleteSyncButNotShutdownSync() throws InterruptedException {
+        AtomicInteger runs = new AtomicInteger();
+        Timer timer = new Timer(service, t -> runs.incrementAndGet());
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger armings = new AtomicInteger();
+        Thread rearmer = new Thread(() -> {
+            while (!stop.get()) {
+                timer.mod(clock.nanoTime() + MS);
+                armings.incrementAndGet();
+            }
+        }, "rearmer");
+        rearmer.start();
+        try {
+            for (int i = 0; i < 20; i++) {
+                final int seen = armings.get();
+                while (armings.get() - seen < 2) { // the re-armer is going
+                    Thread.onSpinWait();
+                }
+                timer.deleteSync(); // returns: one removal per call, whatever the re-armer does
+                clock.advance(1, TimeUnit.MILLISECONDS);
+            }
+
+            timer.shutdownSync();
+            final int after = armings.get();
+            while (armings.get() - after < 100) {
+                Thread.onSpinWait();
+            }
+            assertFalse(timer.isPending(), "re-arming after shutdownSync() is ignored");
+            final int runsAfterShutdown = runs.get();
+            advance(10);
+            assertEquals(runsAfterShutdown, runs.get(), "no run after shutdownSync() returned");
+        } finally {
+            stop.set(true);
+            rearmer.join(TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+        }
+        assertFalse(rearmer.isAlive());
     }
 
     @Test
