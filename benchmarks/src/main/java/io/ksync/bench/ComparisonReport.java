@@ -1,7 +1,11 @@
 package io.ksync.bench;
 
+import io.ksync.bench.timer.TimerBenchmark;
+import io.ksync.bench.timer.TimerMemory;
 import io.ksync.percpu.Cpus;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -69,7 +73,10 @@ import org.openjdk.jmh.util.Version;
  * ratio the median of the N per-round ratios with their range {@code [min-max]}; "met" says {@code yes} when
  * every round's ratio reaches the target, {@code no} when none does, {@code unclear} otherwise.
  *
- * <p>The rows are data: {@link ComparisonRows} lists them, and a new primitive adds its rows there.
+ * <p>The rows are data: {@link ComparisonRows} lists them, and a new primitive adds its rows there. Targets that
+ * are not throughput ratios are measured by programs of their own and added as notes: when the plan has timer
+ * rows, {@link TimerMemory} (heap per pending timer with a million pending, allocation per re-arming) runs in a
+ * JVM of its own after the JMH runs, and its lines, its two target verdicts among them, end the report.
  */
 public final class ComparisonReport {
 
@@ -265,6 +272,13 @@ public final class ComparisonReport {
             lines.add(line(row, outcomes.get(row.ksync().run()), outcomes.get(row.anchor().run())));
         }
         final List<String> notes = notes(lines);
+        if (rows.stream().anyMatch(row -> row.ksync().benchmarkClass() == TimerBenchmark.class)) {
+            System.err.print("heap per pending timer and allocation per re-arming (TimerMemory, own JVM) ... ");
+            System.err.flush();
+            final List<String> memory = runTimerMemory();
+            System.err.println("done");
+            memory.forEach(line -> notes.add("TimerMemory: " + line));
+        }
         final double loadAfter = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         if (loadAfter >= 0) {
             notes.add(String.format(Locale.ROOT, "load average at the end: %.2f on %d cores.", loadAfter,
@@ -326,6 +340,43 @@ public final class ComparisonReport {
     }
 
     // ---- running ----
+
+    /**
+     * Runs {@link TimerMemory} with a million timers in a JVM of its own (heap readings after full collections
+     * would otherwise count this JVM's own garbage) and returns its non-empty output lines, or a line that says
+     * why there are none.
+     */
+    private static List<String> runTimerMemory() {
+        final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        final ProcessBuilder command = new ProcessBuilder(java, "-Djdk.attach.allowAttachSelf=true", "-cp",
+                System.getProperty("java.class.path"),
+                TimerMemory.class.getName(), "1000000").redirectErrorStream(true);
+        final List<String> lines = new ArrayList<>();
+        try {
+            final Process process = command.start();
+            try (BufferedReader output = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = output.readLine()) != null) {
+                    if (!line.isBlank()) {
+                        lines.add(line.strip().replaceAll("\\s{2,}", "  "));
+                    }
+                }
+            }
+            if (!process.waitFor(10, TimeUnit.MINUTES)) {
+                process.destroyForcibly();
+                lines.add("did not finish in 10 minutes; killed");
+            } else if (process.exitValue() != 0) {
+                lines.add("failed with exit code " + process.exitValue());
+            }
+        } catch (IOException e) {
+            lines.add("could not run: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            lines.add("interrupted");
+        }
+        return lines;
+    }
 
     private static Outcome runJmh(BenchmarkRef.Run run, Settings settings) {
         final ChainedOptionsBuilder options = new OptionsBuilder()
