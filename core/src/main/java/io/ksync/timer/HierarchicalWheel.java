@@ -68,6 +68,11 @@ final class HierarchicalWheel {
     private final int tickShift;
     /** floor(2^64 / tickNanos), for dividing by the tick with a multiplication (see ticksIn). */
     private final long reciprocalTick;
+    /**
+     * floor(Long.MAX_VALUE / tickNanos): the most ticks whose nanoseconds fit a long (tickStartNanos). Computed
+     * once: a division by the field on every arming that may wake the base cost a 64-bit divide each time.
+     */
+    private final long maxTicksInLong;
     private final int depth;
     private final int expiringBucket;
     /** depth * 64 bucket sentinels, then the expiring list's. */
@@ -100,6 +105,7 @@ final class HierarchicalWheel {
         this.tickNanos = tickNanos;
         this.tickShift = Long.bitCount(tickNanos) == 1 ? Long.numberOfTrailingZeros(tickNanos) : -1;
         this.reciprocalTick = tickShift >= 0 ? 0L : Long.divideUnsigned(-1L, tickNanos); // < 2^63: tick >= 3
+        this.maxTicksInLong = Long.MAX_VALUE / tickNanos;
         this.depth = depth;
         this.expiringBucket = depth * LEVEL_SIZE;
         this.sentinels = new WheelNode[expiringBucket + 1];
@@ -197,7 +203,7 @@ final class HierarchicalWheel {
     /** The time tick {@code tick} (at or after clk) begins, clamped to clockNanos() + Long.MAX_VALUE. */
     long tickStartNanos(long tick) {
         final long ticksAhead = tick - clk;
-        return ticksAhead >= Long.MAX_VALUE / tickNanos ? clkNanos + Long.MAX_VALUE : clkNanos + ticksAhead * tickNanos;
+        return ticksAhead >= maxTicksInLong ? clkNanos + Long.MAX_VALUE : clkNanos + ticksAhead * tickNanos;
     }
 
     /** The tick a bucket of the wheel (not the expiring list) is processed at, from the clock (see the notes). */
