@@ -14,6 +14,8 @@
  * Internals shared by these families live in {@code io.ksync.internal}, which is not exported.
  */
 module io.ksync.core {
+    requires jdk.jfr; // the JFR events (timer expiry); in every JDK since 11
+
     exports io.ksync.atomic;
     exports io.ksync.fifo;
     exports io.ksync.lock;

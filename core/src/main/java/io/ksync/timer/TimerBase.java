@@ -214,13 +214,16 @@ final class TimerBase implements Runnable {
     /** Runs one due timer's callback with the lock dropped; the lock is held on entry and on return. */
     private void runCallbackLocked(Timer timer) {
         final Consumer<? super Timer> callback = timer.callback;
+        final long expires = timer.expires; // under the lock: the arming being run
         timer.setRunningOnRelease(this); // release, under the lock: deleteSync() sees running or pending
         lock.unlock();
+        final TimerExpiryEvent event = startEvent(expires, false);
         try {
             callback.accept(timer);
         } catch (Throwable failure) {
             service.report(failure);
         } finally {
+            commitEvent(event, callback);
             lock.lockWithoutParking();
             timer.setRunningOnRelease(null); // under the lock, as del_timer_sync's running_timer check expects
             callbackDone.wakeUpAll();        // fences, and takes the queue's guard only if a deleteSync() sleeps
@@ -242,8 +245,10 @@ final class TimerBase implements Runnable {
 
     private void runHrCallbackLocked(HrTimer timer) {
         final HrTimer.Callback callback = timer.callback;
+        final long expires = timer.softExpires; // under the lock: the expiry it was armed for
         timer.markRunningLocked(this); // under the lock: cancel() sees it queued or running, never neither
         lock.unlock();
+        final TimerExpiryEvent event = startEvent(expires, true);
         HrTimer.Restart restart = HrTimer.Restart.NORESTART;
         try {
             restart = callback.expired(timer);
@@ -255,6 +260,7 @@ final class TimerBase implements Runnable {
         } catch (Throwable failure) {
             service.report(failure);
         } finally {
+            commitEvent(event, callback);
             lock.lockWithoutParking();
             try {
                 // __run_hrtimer: queue it again unless the callback queued it itself (it stays on this base while
@@ -266,6 +272,44 @@ final class TimerBase implements Runnable {
                 timer.markRunEndedLocked();
                 callbackDone.wakeUpAll();
             }
+        }
+    }
+
+    /**
+     * The JFR expiry event of the callback about to run, begun, with its lateness; null when no recording wants
+     * it (one flag check: the clock is read only for a recording). Never throws: it runs with the lock dropped
+     * and the timer marked running, where only the callback may fail (a failure here is reported, the event lost).
+     */
+    private TimerExpiryEvent startEvent(long expires, boolean highResolution) {
+        if (!TimerExpiryEvent.isTypeEnabled()) {
+            return null;
+        }
+        try {
+            final TimerExpiryEvent event = new TimerExpiryEvent();
+            event.lateness = Math.max(0L, service.clock.nanoTime() - expires);
+            event.base = index;
+            event.highResolution = highResolution;
+            event.begin();
+            return event;
+        } catch (Throwable failure) {
+            service.report(failure);
+            return null;
+        }
+    }
+
+    /** Ends and commits the event if there is one; never throws (see startEvent). */
+    private void commitEvent(TimerExpiryEvent event, Object callback) {
+        if (event == null) {
+            return;
+        }
+        try {
+            event.end();
+            if (event.shouldCommit()) {
+                event.callback = callback.getClass().getName();
+                event.commit();
+            }
+        } catch (Throwable failure) {
+            service.report(failure);
         }
     }
 
