@@ -3,7 +3,7 @@
  *
  * <p>Epoch-based and quiescent-state-based RCU domains, sleepable RCU, RCU-protected references and
  * collections, and deferred reclamation of resources the garbage collector does not manage. See
- * {@code io.ksync.rcu} for what the package holds and what is still to come.
+ * {@code io.ksync.rcu} for what the package holds.
  */
 module io.ksync.rcu {
     requires transitive io.ksync.core;

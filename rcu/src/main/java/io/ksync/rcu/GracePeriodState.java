@@ -61,8 +61,17 @@ final class GracePeriodState {
     private final Thread.UncaughtExceptionHandler errorHandler;
     /** SRCU: records are held up by a counter index, and a grace period waits for both indices. */
     private final boolean indexed;
-    /** How long a grace period waits for one live reader before it reports a stall (and goes on waiting). */
+    /**
+     * The stall timeout: how long a throttled call() waits at the callback limit (unless strict), and, for Rcu
+     * and QsbrRcu, how long a grace period waits for one live reader before it reports a stall.
+     */
     final long stallTimeoutNanos;
+    /**
+     * How long a grace period waits for one live reader before it reports a stall (and goes on waiting):
+     * the stall timeout, except for an Srcu whose options did not set one, whose readers may block at will:
+     * Long.MAX_VALUE, never.
+     */
+    private final long stallWarningNanos;
     private final Mutex gpMutex = new Mutex();
     final List<GracePeriodRecord> readers = new CopyOnWriteArrayList<>();
     final RcuCallbacks callbacks;
@@ -83,6 +92,7 @@ final class GracePeriodState {
         this.errorHandler = options.errorHandler;
         this.indexed = indexed;
         this.stallTimeoutNanos = options.stallTimeoutNanos;
+        this.stallWarningNanos = indexed && !options.stallTimeoutSet ? Long.MAX_VALUE : options.stallTimeoutNanos;
         this.callbacks = new RcuCallbacks(this, options);
     }
 
@@ -94,6 +104,11 @@ final class GracePeriodState {
             prunedAtSize = Math.max(1, readers.size());
         }
         return record;
+    }
+
+    /** The wait before a stall warning (Long.MAX_VALUE: none); for tests. */
+    long stallWarningNanos() {
+        return stallWarningNanos;
     }
 
     void unregister(GracePeriodRecord record) {
@@ -221,7 +236,7 @@ final class GracePeriodState {
         }
         long parkNanos = 1_000L;
         long waitingSince = 0;
-        long nextWarning = stallTimeoutNanos;
+        long nextWarning = stallWarningNanos;
         for (int round = 1; record.holdsUp(target); round++) {
             if (round < scan.spinRounds) {
                 Thread.onSpinWait();

@@ -1,5 +1,6 @@
 package io.ksync.rcu;
 
+import io.ksync.wait.Completion;
 import io.ksync.wait.WaitQueue;
 import org.jctools.queues.atomic.MpscUnboundedAtomicArrayQueue;
 
@@ -30,17 +31,22 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Pending count, without a shared counter on the call path: {@code queue.size() + inFlight}. The thread stores
  * {@code inFlight = n + 1} (release) only once {@code peek()} has shown element {@code n + 1} (so the count never
- * includes a callback that is not there, which made {@code pendingCallbacks()} read 1 for a moment right after a
- * barrier), and before it polls that element, whose consumer-index store (release)
+ * includes a callback that is not there), and before it polls that element, whose consumer-index store (release)
  * comes after: a thread that sees the element gone from the queue (acquire load of the consumer index) sees it
  * counted in {@code inFlight}. After the batch ran, {@code inFlight = 0} (volatile). So {@link #isIdle()}, read by
  * {@code barrier()} as the consumer index, the producer index and then {@code inFlight}, is true only if every
- * callback queued before it has run, and those runs happen-before its return.
+ * callback queued before it has run, and those runs happen-before its return. A barrier's marker lowers
+ * {@code inFlight} to the callbacks after it in its batch before it completes the barrier (everything before it
+ * has run): otherwise the marker itself stayed counted until the end of the batch, and {@code pendingCallbacks()}
+ * read 1 for a moment after {@code barrier()} returned.
  *
- * <p>Back-pressure: when the pending count reaches half the limit the thread runs expedited grace periods; at the
- * limit a caller that may block (not in a read-side section of the domain, not the callback thread) sleeps on
- * {@code throttle} until the count is below the limit; the thread wakes sleepers after every batch. Callers that
- * pass the check together may overshoot the limit by their number.
+ * <p>Back-pressure: when the pending count reaches half the limit the thread runs expedited grace periods (it
+ * scans the readers without sleeping between looks for longer; epoch-based readers cannot be made to pass a
+ * quiescent state as the kernel's IPIs make CPUs do, so expediting shortens only the writer's side); at the limit
+ * a caller that may block (not in a read-side section of the domain, not the callback thread) sleeps on
+ * {@code throttle} until the count is below the limit, for at most the stall timeout unless the limit is strict;
+ * the thread wakes sleepers after every batch. Callers that pass the check together may overshoot the limit by
+ * their number.
  *
  * <p>Thread life: started on first use; after {@code keepAlive} idle it stores {@code EXITING}, looks at the queue
  * again, and stores {@code RUNNING} and goes on if it finds work, else {@code NONE} and leaves. A caller enqueues (a
@@ -75,6 +81,8 @@ final class RcuCallbacks {
     private final MpscUnboundedAtomicArrayQueue<Object> queue = new MpscUnboundedAtomicArrayQueue<>(CHUNK);
     private final WaitQueue throttle = new WaitQueue();
     private final long limit;
+    /** Callers at the limit wait until below it, not at most the stall timeout (Options.strictCallbackLimit). */
+    private final boolean strictLimit;
     private final long keepAliveNanos;
     private final ThreadFactory threadFactory;
     private volatile Thread thread;
@@ -85,10 +93,13 @@ final class RcuCallbacks {
     private volatile long gaveUpAtCompleted = -1;
     /** The latest grace period asked for by startPoll(); the thread runs grace periods until it has completed. */
     private volatile long requestedGracePeriod;
+    /** Batches run behind an expedited grace period; written by the callback thread only (opaque), for tests. */
+    private long expeditedBatches;
 
     RcuCallbacks(GracePeriodState state, RcuDomain.Options options) {
         this.state = state;
         this.limit = options.callbackLimit;
+        this.strictLimit = options.strictCallbackLimit;
         this.keepAliveNanos = options.keepAliveNanos;
         this.threadFactory = options.threadFactory != null ? options.threadFactory : r -> {
             // no inherited thread-locals (a caller's MDC or tracing context), the system's group, normal priority
@@ -111,21 +122,32 @@ final class RcuCallbacks {
     }
 
     /**
-     * Sleeps until the pending count is below the limit (uninterruptibly; the interrupt status is kept), for at
-     * most the stall timeout: then reports and returns, so a caller that holds something the domain's readers
-     * wait for is slowed down, not deadlocked. Until the next grace period completes after such a give-up, callers
-     * do not wait at all (one report and one timeout per stall, not one per call).
+     * Sleeps until the pending count is below the limit (uninterruptibly; the interrupt status is kept). Not
+     * strict: for at most the stall timeout, then reports and returns, so a caller that holds something the
+     * domain's readers wait for is slowed down, not deadlocked; until the next grace period completes after such a
+     * give-up, callers do not wait at all (one report and one timeout per stall, not one per call). Strict: as long
+     * as it takes, with one report after the stall timeout.
      */
     void awaitBelowLimit() {
-        if (gaveUpAtCompleted == state.completed) {
+        if (!strictLimit && gaveUpAtCompleted == state.completed) {
             return; // stalled since the last give-up: no grace period has completed
         }
         final long deadline = System.nanoTime() + state.stallTimeoutNanos;
         final BooleanSupplier belowLimit = () -> pending() < limit;
+        boolean reportedStrictWait = false;
         while (!belowLimit.getAsBoolean()) {
             wake(); // again each time: a thread factory that failed once is retried
             final long left = deadline - System.nanoTime();
-            if (left <= 0) {
+            if (left <= 0 && strictLimit) {
+                if (!reportedStrictWait) {
+                    reportedStrictWait = true;
+                    state.report(Thread.currentThread(), new IllegalStateException("a call() or retire() on RCU"
+                            + " domain " + state.name + " has waited " + TimeUnit.NANOSECONDS.toMillis(
+                            state.stallTimeoutNanos) + " ms for its " + pending() + " pending callbacks to drain below"
+                            + " the strict limit of " + limit + " and goes on waiting: are grace periods stalled by a"
+                            + " reader, or does the caller hold something a reader waits for (then it never ends)?"));
+                }
+            } else if (left <= 0) {
                 final long completed = state.completed;
                 if (gaveUpAtCompleted != completed) {
                     gaveUpAtCompleted = completed;
@@ -138,11 +160,17 @@ final class RcuCallbacks {
                 }
                 return;
             }
-            throttle.waitEventTimeout(belowLimit, Math.min(left, THROTTLE_SLICE_NANOS), TimeUnit.NANOSECONDS);
-            if (gaveUpAtCompleted == state.completed) {
+            throttle.waitEventTimeout(belowLimit, left > 0 ? Math.min(left, THROTTLE_SLICE_NANOS)
+                    : THROTTLE_SLICE_NANOS, TimeUnit.NANOSECONDS);
+            if (!strictLimit && gaveUpAtCompleted == state.completed) {
                 return; // another caller gave up meanwhile
             }
         }
+    }
+
+    /** Batches run behind an expedited grace period so far; for tests. */
+    long expeditedBatches() {
+        return (long) EXPEDITED_BATCHES.getOpaque(this);
     }
 
     long pending() {
@@ -266,10 +294,21 @@ final class RcuCallbacks {
     /** One grace period, then the batch in order; never throws (callbacks' failures are reported). */
     private void runBatch(Object[] batch, int n) {
         final boolean expedite = pending() >= limit / 2 || throttle.hasSleepers();
+        if (expedite) {
+            EXPEDITED_BATCHES.setOpaque(this, expeditedBatches + 1); // only this thread writes it
+        }
         awaitGracePeriod(expedite ? GracePeriodState.EXPEDITED_SPIN_ROUNDS : GracePeriodState.SPIN_ROUNDS);
         for (int i = 0; i < n; i++) {
             final Object callback = batch[i];
             batch[i] = null;
+            if (callback instanceof BarrierMarker) {
+                // every callback before it has run: uncount it and them before the barrier returns, so that
+                // pendingCallbacks() right after barrier() counts only what was queued after it (release: their
+                // runs happen-before a reader of the count that sees it drop, as inFlight = 0 below)
+                IN_FLIGHT.setRelease(this, (long) (n - i - 1));
+                ((BarrierMarker) callback).done.complete();
+                continue;
+            }
             invoke(callback);
         }
         IN_FLIGHT.setVolatile(this, 0L);
@@ -341,6 +380,11 @@ final class RcuCallbacks {
         }
     }
 
+    /** barrier()'s callback: completes its Completion once every callback queued before it has run. */
+    static final class BarrierMarker {
+        final Completion done = new Completion();
+    }
+
     /** A retired resource that is also a Runnable: closed, not run. */
     static final class Close {
         final AutoCloseable resource;
@@ -354,6 +398,7 @@ final class RcuCallbacks {
     private static final VarHandle SLEEPING;
     private static final VarHandle IN_FLIGHT;
     private static final VarHandle REQUESTED;
+    private static final VarHandle EXPEDITED_BATCHES;
 
     static {
         try {
@@ -362,6 +407,7 @@ final class RcuCallbacks {
             SLEEPING = lookup.findVarHandle(RcuCallbacks.class, "sleeping", boolean.class);
             IN_FLIGHT = lookup.findVarHandle(RcuCallbacks.class, "inFlight", long.class);
             REQUESTED = lookup.findVarHandle(RcuCallbacks.class, "requestedGracePeriod", long.class);
+            EXPEDITED_BATCHES = lookup.findVarHandle(RcuCallbacks.class, "expeditedBatches", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }

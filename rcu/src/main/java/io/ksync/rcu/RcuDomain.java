@@ -1,6 +1,5 @@
 package io.ksync.rcu;
 
-import io.ksync.wait.Completion;
 
 import java.util.Objects;
 import java.util.concurrent.ThreadFactory;
@@ -28,7 +27,9 @@ import java.util.concurrent.TimeUnit;
  *   {@linkplain Options#callbackLimit(long) limit}, grace periods are expedited; at the limit, {@code call}
  *   and {@code retire} make the caller wait until the count is below it, for at most the
  *   {@linkplain Options#stallTimeout(long, TimeUnit) stall timeout} (then it reports and goes on: a caller that
- *   holds a lock a reader waits for is slowed, never deadlocked). A caller that cannot wait without deadlocking (a
+ *   holds a lock a reader waits for is slowed, never deadlocked), or for as long as it takes with
+ *   {@link Options#strictCallbackLimit(boolean)} (memory then stays within the limit, plus the callers below that
+ *   cannot wait, at the price of that deadlock). A caller that cannot wait without deadlocking (a
  *   reader of the domain, an online QSBR thread, or the callback thread of any domain) is never made to wait; it
  *   may exceed the limit. {@code call} never waits for a grace period as such (folly's retire-inside-a-reader
  *   deadlock cannot happen) and reclamation never depends on anybody flushing (crossbeam's unbounded
@@ -133,11 +134,11 @@ public abstract sealed class RcuDomain permits Rcu, QsbrRcu, Srcu {
         if (state.callbacks.isIdle()) {
             return;
         }
-        final Completion done = new Completion();
-        state.callbacks.enqueue((Runnable) done::complete);
+        final RcuCallbacks.BarrierMarker marker = new RcuCallbacks.BarrierMarker();
+        state.callbacks.enqueue(marker);
         final Object blocking = enterBlocking();
         try {
-            done.waitForCompletion();
+            marker.done.waitForCompletion();
         } finally {
             exitBlocking(blocking);
         }
@@ -284,6 +285,9 @@ public abstract sealed class RcuDomain permits Rcu, QsbrRcu, Srcu {
         long callbackLimit = DEFAULT_CALLBACK_LIMIT;
         long keepAliveNanos = DEFAULT_KEEP_ALIVE_NANOS;
         long stallTimeoutNanos = DEFAULT_STALL_TIMEOUT_NANOS;
+        /** Whether stallTimeout() was called (an Srcu reports stalls only then). */
+        boolean stallTimeoutSet;
+        boolean strictCallbackLimit;
         ThreadFactory threadFactory;
 
         Options() {
@@ -335,10 +339,28 @@ public abstract sealed class RcuDomain permits Rcu, QsbrRcu, Srcu {
         }
 
         /**
+         * Whether a caller at the {@linkplain #callbackLimit(long) callback limit} waits until the count is below
+         * it however long that takes ({@code true}), instead of for at most the {@linkplain #stallTimeout stall
+         * timeout}, after which it reports and goes on over the limit ({@code false}, the default). Strict: the
+         * memory held by queued callbacks stays within the limit plus the callers that are never made to wait
+         * (readers of the domain, online QSBR threads, callback threads); a caller that holds something a stalled
+         * reader waits for then deadlocks, and one report (after the stall timeout) says so.
+         *
+         * @param strict whether the limit is a hard bound for the callers that may wait
+         * @return these options
+         */
+        public Options strictCallbackLimit(boolean strict) {
+            this.strictCallbackLimit = strict;
+            return this;
+        }
+
+        /**
          * How long a grace period waits for one live reader before it reports a stall ({@code rcu_cpu_stall_timeout},
          * default 10 s): an {@link IllegalStateException} carrying the reader's stack trace, to the error handler,
-         * once per reader and grace period; the wait goes on. Also the longest a {@code call()} waits at the
-         * callback limit before it reports and goes on over the limit.
+         * then again at twice, four times... the timeout while the same reader holds the same grace period up; the
+         * wait goes on. An {@link Srcu}, whose readers may block for as long as they like, reports stalls only if
+         * this was set. Also the longest a {@code call()} waits at the callback limit before it reports and goes on
+         * over the limit (unless the limit is {@linkplain #strictCallbackLimit strict}).
          *
          * @param time {@code > 0}
          * @param unit its unit
@@ -350,6 +372,7 @@ public abstract sealed class RcuDomain permits Rcu, QsbrRcu, Srcu {
                 throw new IllegalArgumentException("stallTimeout must be > 0, was " + time + " " + unit);
             }
             this.stallTimeoutNanos = unit.toNanos(time);
+            this.stallTimeoutSet = true;
             return this;
         }
 
@@ -371,6 +394,8 @@ public abstract sealed class RcuDomain permits Rcu, QsbrRcu, Srcu {
             copy.callbackLimit = callbackLimit;
             copy.keepAliveNanos = keepAliveNanos;
             copy.stallTimeoutNanos = stallTimeoutNanos;
+            copy.stallTimeoutSet = stallTimeoutSet;
+            copy.strictCallbackLimit = strictCallbackLimit;
             copy.threadFactory = threadFactory;
             return copy;
         }

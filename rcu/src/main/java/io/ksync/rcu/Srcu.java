@@ -19,6 +19,9 @@ import java.lang.invoke.VarHandle;
  *   before the call has ended; sections of other instances (and of {@link Rcu} domains) are never waited for.</li>
  *   <li>Progress: readers never wait. A thread that dies inside a section is detected, reported to the domain's
  *   error handler as an {@link IllegalStateException}, and its sections are treated as ended.</li>
+ *   <li>Stalls: a reader may block inside its section for as long as it likes, so a grace period that waits long
+ *   for one is not reported, unless the options set a {@linkplain RcuDomain.Options#stallTimeout stall timeout}
+ *   (then as {@link Rcu} reports it).</li>
  *   <li>Misuse: {@code synchronize()} or {@code barrier()} inside a section of the same instance throws
  *   {@link IllegalStateException} (the kernel's lockdep splat: it would wait for itself); an index other than 0 or
  *   1 is an {@link IllegalArgumentException}; {@code readUnlock(idx)} with no open section for that index on the

@@ -379,13 +379,19 @@ class RcuCallbacksTest {
         RcuTesting.SectionHolder reader =
                 new RcuTesting.SectionHolder("slow-reader", rcu::readLock, rcu::readUnlock, () -> { }).start();
         Thread writer = new Thread(rcu::synchronize, "writer");
+        final long started = System.nanoTime();
         writer.start();
         awaitCondition(() -> !recorder.failures.isEmpty(), "no stall warning");
         assertTrue(writer.isAlive(), "the grace period goes on waiting after the warning");
         reader.leave();
         join(writer);
+        final long heldMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
 
-        assertEquals(1, recorder.failures.size(), "one warning per reader and grace period");
+        // warnings come at 50, 100, 200, 400... ms of the wait (the timeout, then doubling), so a test thread
+        // delayed after the first one may see more, but never more than the doubling allows in the time held
+        final int allowed = 1 + (int) Math.floor(Math.log(Math.max(1.0, heldMillis / 50.0)) / Math.log(2));
+        assertTrue(recorder.failures.size() <= allowed, recorder.failures.size() + " warnings in " + heldMillis
+                + " ms, more than the doubling schedule allows (" + allowed + "): " + recorder.failures);
         Throwable stall = recorder.failures.get(0);
         assertMessage(stall, "RCU domain stall-warning: a grace period has waited");
         assertMessage(stall, "for thread slow-reader (nesting 1); it goes on waiting");
@@ -417,6 +423,88 @@ class RcuCallbacksTest {
         reader.leave();
         rcu.barrier();
         assertEquals(4, ran.get());
+    }
+
+    @Test
+    void aStrictLimitKeepsTheCallerWaitingPastTheStallTimeout() throws InterruptedException {
+        Recorder recorder = new Recorder();
+        Rcu rcu = new Rcu("strict", recorder.options().callbackLimit(2).strictCallbackLimit(true)
+                .stallTimeout(50, TimeUnit.MILLISECONDS));
+        RcuTesting.SectionHolder reader =
+                new RcuTesting.SectionHolder("reader", rcu::readLock, rcu::readUnlock, () -> { }).start();
+        AtomicInteger ran = new AtomicInteger();
+        AtomicInteger queued = new AtomicInteger();
+        Thread caller = new Thread(() -> {
+            for (int i = 0; i < 4; i++) {
+                rcu.call(ran::incrementAndGet);
+                queued.incrementAndGet();
+            }
+        }, "caller");
+        caller.start();
+        awaitCondition(() -> recorder.failures.stream().anyMatch(f -> f.getMessage().contains("strict limit")),
+                "no report of the strict wait: " + recorder.failures);
+
+        assertTrue(caller.isAlive(), "past the stall timeout the caller still waits");
+        assertEquals(2, queued.get(), "the third call waits at the limit of 2");
+        assertEquals(2, rcu.pendingCallbacks());
+        assertEquals(1, recorder.failures.stream().filter(f -> f.getMessage().contains("strict limit")).count(),
+                "one report per wait");
+        reader.leave();
+        join(caller);
+        rcu.barrier();
+        assertEquals(4, ran.get());
+    }
+
+    /** Half the limit pending expedites grace periods; far below it they are not. */
+    @Test
+    void aFloodOfCallbacksExpeditesGracePeriods() throws InterruptedException {
+        for (long limit : new long[] {8, RcuDomain.Options.DEFAULT_CALLBACK_LIMIT}) {
+            Rcu rcu = new Rcu("expedite-" + limit, RcuDomain.options().callbackLimit(limit));
+            RcuTesting.SectionHolder reader =
+                    new RcuTesting.SectionHolder("reader", rcu::readLock, rcu::readUnlock, () -> { }).start();
+            AtomicInteger ran = new AtomicInteger();
+            for (int i = 0; i < 5; i++) {
+                rcu.call(ran::incrementAndGet); // 5 >= 8 / 2 pending while the reader holds grace periods up
+            }
+            reader.leave();
+            rcu.barrier();
+
+            assertEquals(5, ran.get());
+            final long expedited = rcu.state.callbacks.expeditedBatches();
+            if (limit == 8) {
+                assertTrue(expedited >= 1, "5 of a limit of 8 pending: no expedited batch");
+            } else {
+                assertEquals(0, expedited, "5 pending of " + limit);
+            }
+        }
+    }
+
+    /** Callbacks queued while a grace period is held up run behind one or two grace periods, not one each. */
+    @Test
+    void callbacksQueuedMeanwhileRunAsOneBatch() throws InterruptedException {
+        Rcu rcu = new Rcu("batching");
+        RcuTesting.SectionHolder reader =
+                new RcuTesting.SectionHolder("reader", rcu::readLock, rcu::readUnlock, () -> { }).start();
+        AtomicInteger ran = new AtomicInteger();
+        final long before = rcu.completedGracePeriods();
+        for (int i = 0; i < 100; i++) {
+            rcu.call(ran::incrementAndGet);
+        }
+        reader.leave();
+        rcu.barrier();
+
+        assertEquals(100, ran.get());
+        final long used = rcu.completedGracePeriods() - before;
+        assertTrue(used <= 3, "100 callbacks used " + used + " grace periods");
+    }
+
+    @Test
+    void srcuReportsStallsOnlyWhenAStallTimeoutIsSet() {
+        assertEquals(Long.MAX_VALUE, new Srcu("blocking-readers").state.stallWarningNanos(),
+                "an Srcu's readers may block at will: no stall warnings by default");
+        assertEquals(TimeUnit.MILLISECONDS.toNanos(250), new Srcu("watched",
+                RcuDomain.options().stallTimeout(250, TimeUnit.MILLISECONDS)).state.stallWarningNanos());
+        assertEquals(RcuDomain.Options.DEFAULT_STALL_TIMEOUT_NANOS, new Rcu("plain").state.stallWarningNanos());
     }
 
     @Test

@@ -307,6 +307,36 @@ class RcuTest {
         assertTrue(rcu.completedGracePeriods() >= calls, "each caller's calls need grace periods begun after them");
     }
 
+    /**
+     * Concurrent callers share grace periods: eight writers that call synchronize() while one reader holds the
+     * grace period in progress up all return after at most two more grace periods (the one in progress, which
+     * began before some of them, and one that began after all of them), not one each.
+     */
+    @Test
+    void writersBlockedBehindOneReaderShareTheirGracePeriods() throws InterruptedException {
+        Rcu rcu = new Rcu("sharing");
+        RcuTesting.SectionHolder reader =
+                new RcuTesting.SectionHolder("reader", rcu::readLock, rcu::readUnlock, () -> { }).start();
+        final long before = rcu.completedGracePeriods();
+        Thread[] writers = new Thread[8];
+        for (int i = 0; i < writers.length; i++) {
+            writers[i] = new Thread(rcu::synchronize, "writer-" + i);
+            writers[i].start();
+        }
+        for (Thread writer : writers) {
+            awaitParkedOrWaiting(writer); // each is inside synchronize(), held up by the reader
+        }
+        assertEquals(before, rcu.completedGracePeriods(), "no grace period can end while the reader is inside");
+
+        reader.leave();
+        for (Thread writer : writers) {
+            RcuTesting.join(writer);
+        }
+
+        final long used = rcu.completedGracePeriods() - before;
+        assertTrue(used >= 1 && used <= 2, writers.length + " blocked writers used " + used + " grace periods");
+    }
+
     /** A poisoned object: once reclaimed, any reader that still sees it fails. */
     private static final class Version {
         final long number;
@@ -318,7 +348,7 @@ class RcuTest {
     }
 
     /**
-     * rcutorture in miniature (the full torture suite is still to come with the rest of issue 6): two writers
+     * rcutorture in miniature (the full suite, every flavour and the collections, is RcuTortureTest): two writers
      * replace the version, wait for a grace period (sharing them) and poison the old one; readers inside sections
      * must never see a poisoned version, nor a version older than one they saw before in the same section.
      */
