@@ -318,24 +318,38 @@ public final class ComparisonRows {
                     + (threads == 1 ? "" : "s") + " + a writer replacing every ~20 us" + oversubscribed(threads + 1);
             final BenchmarkRef registered = BenchmarkRef.of(bench, "rcuRegistered").threads(threads);
             final BenchmarkRef readWrite = BenchmarkRef.of(bench, "reentrantReadWriteRead").threads(threads);
+            final BenchmarkRef threadLocal = BenchmarkRef.of(bench, "rcuThreadLocal").threads(threads);
+            final BenchmarkRef stampedRead = BenchmarkRef.of(bench, "stampedRead").threads(threads);
+            final BenchmarkRef stampedOptimistic = BenchmarkRef.of(bench, "stampedOptimistic").threads(threads);
             rows.add(new ComparisonRow(scenario, "Rcu.Reader lock+unlock", registered, "ReentrantReadWriteLock read",
                     readWrite, threads == 2 ? Target.atLeast(5, ISSUE_6) : null));
             rows.add(new ComparisonRow(scenario, "Rcu.Reader lock+unlock", registered, "StampedLock readLock",
-                    BenchmarkRef.of(bench, "stampedRead").threads(threads), null));
+                    stampedRead, null));
             rows.add(new ComparisonRow(scenario, "Rcu.Reader lock+unlock", registered, "StampedLock optimistic read",
-                    BenchmarkRef.of(bench, "stampedOptimistic").threads(threads), null));
-            rows.add(new ComparisonRow(scenario, "Rcu readLock+readUnlock (thread-local)",
-                    BenchmarkRef.of(bench, "rcuThreadLocal").threads(threads), "ReentrantReadWriteLock read", readWrite,
-                    null));
+                    stampedOptimistic, null));
+            rows.add(new ComparisonRow(scenario, "Rcu readLock+readUnlock (thread-local)", threadLocal,
+                    "ReentrantReadWriteLock read", readWrite, null));
+            rows.add(new ComparisonRow(scenario, "Rcu readLock+readUnlock (thread-local)", threadLocal,
+                    "StampedLock readLock", stampedRead, null));
+            rows.add(new ComparisonRow(scenario, "Rcu readLock+readUnlock (thread-local)", threadLocal,
+                    "StampedLock optimistic read", stampedOptimistic, null));
             rows.add(new ComparisonRow(scenario, "Srcu readLock+readUnlock",
                     BenchmarkRef.of(bench, "srcu").threads(threads), "ReentrantReadWriteLock read", readWrite, null));
             final BenchmarkRef plain = BenchmarkRef.of(bench, "unsynchronized").threads(threads);
             rows.add(new ComparisonRow(scenario, "QsbrRcu: 64 reads, then quiescentState",
                     BenchmarkRef.of(bench, "qsbr").threads(threads), "64 unsynchronised reads",
                     BenchmarkRef.of(bench, "unsynchronizedUnit").threads(threads), Target.within(1.2, ISSUE_6)));
-            rows.add(new ComparisonRow(scenario, "QsbrRcu read + quiescentState each",
-                    BenchmarkRef.of(bench, "qsbrQuiescentEachRead").threads(threads), "unsynchronised read", plain,
-                    null));
+            // a QSBR read is an unsynchronised one; against the locks' sections, the worst case: a quiescent
+            // state reported after every read, so that one op is one read section in every row
+            final BenchmarkRef qsbrEach = BenchmarkRef.of(bench, "qsbrQuiescentEachRead").threads(threads);
+            rows.add(new ComparisonRow(scenario, "QsbrRcu read + quiescentState each", qsbrEach,
+                    "unsynchronised read", plain, null));
+            rows.add(new ComparisonRow(scenario, "QsbrRcu read + quiescentState each", qsbrEach,
+                    "ReentrantReadWriteLock read", readWrite, null));
+            rows.add(new ComparisonRow(scenario, "QsbrRcu read + quiescentState each", qsbrEach,
+                    "StampedLock readLock", stampedRead, null));
+            rows.add(new ComparisonRow(scenario, "QsbrRcu read + quiescentState each", qsbrEach,
+                    "StampedLock optimistic read", stampedOptimistic, null));
         }
     }
 
