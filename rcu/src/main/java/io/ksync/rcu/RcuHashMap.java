@@ -487,9 +487,7 @@ public final class RcuHashMap<K, V> extends AbstractMap<K, V> implements Concurr
     }
 
     private void resize() {
-        for (Mutex stripe : stripes) {
-            stripe.lock();
-        }
+        lockAllStripes();
         try {
             final Node<K, V>[] old = table;
             long entries = 0;
@@ -510,9 +508,30 @@ public final class RcuHashMap<K, V> extends AbstractMap<K, V> implements Concurr
             }
             TABLE.setRelease(this, grown);
         } finally {
-            for (int i = stripes.length - 1; i >= 0; i--) {
-                stripes[i].unlock();
-            }
+            unlockAllStripes();
+        }
+    }
+
+    /** Takes every stripe, in order (writers take one, so no lock-order cycle). */
+    private void lockAllStripes() {
+        for (Mutex stripe : stripes) {
+            stripe.lock();
+        }
+    }
+
+    private void unlockAllStripes() {
+        for (int i = stripes.length - 1; i >= 0; i--) {
+            stripes[i].unlock();
+        }
+    }
+
+    /** Runs {@code body} holding every stripe, as a resize does; for tests (readers must not notice). */
+    void whileAllStripesHeldForTesting(Runnable body) {
+        lockAllStripes();
+        try {
+            body.run();
+        } finally {
+            unlockAllStripes();
         }
     }
 

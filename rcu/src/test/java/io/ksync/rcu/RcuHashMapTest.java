@@ -201,6 +201,44 @@ class RcuHashMapTest {
      * Lock-free readers against writers that add and remove transient keys (forcing resizes) and replace the
      * values of permanent keys: a permanent key is always found, with a value it really had.
      */
+    /** While a resize holds every stripe, writers wait and readers do not. */
+    @Test
+    void readersGoOnWhileAResizeHoldsEveryStripe() throws InterruptedException {
+        RcuHashMap<Integer, Integer> map = new RcuHashMap<>(new Rcu("map-stripes-held"));
+        for (int i = 0; i < 100; i++) {
+            map.put(i, i);
+        }
+        AtomicInteger found = new AtomicInteger();
+        AtomicBoolean writerDone = new AtomicBoolean();
+        map.whileAllStripesHeldForTesting(() -> {
+            Thread writer = new Thread(() -> {
+                map.put(1_000, 1_000);
+                writerDone.set(true);
+            }, "writer");
+            writer.start();
+            Thread reader = new Thread(() -> {
+                for (int round = 0; round < 100; round++) {
+                    for (int i = 0; i < 100; i++) {
+                        if (Integer.valueOf(i).equals(map.get(i))) {
+                            found.incrementAndGet();
+                        }
+                    }
+                }
+            }, "reader");
+            reader.start();
+            try {
+                join(reader); // returns while the stripes are held: the reader took no lock
+                RcuTesting.awaitParkedOrWaiting(writer);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+            assertFalse(writerDone.get(), "a writer got past a stripe held by the resize");
+            assertEquals(100 * 100, found.get(), "every lookup found its key");
+        });
+        RcuTesting.awaitCondition(writerDone::get, "the writer never went on after the stripes were released");
+        assertEquals(1_000, map.get(1_000));
+    }
+
     @Test
     void readersAlwaysFindPermanentKeysDuringResizes() throws InterruptedException {
         RcuHashMap<Integer, Integer> map = new RcuHashMap<>(new Rcu("map-concurrent"));
@@ -223,19 +261,27 @@ class RcuHashMapTest {
             }
         }, "reader");
         reader.start();
+        final int initialCapacity = map.capacity();
+        int resizingRounds = 0;
         for (int round = 0; round < 20; round++) {
+            final int capacityBefore = map.capacity();
             for (int i = 0; i < 5_000; i++) {
                 map.put(permanent + round * 5_000 + i, 0); // transient keys: the table grows under the reader
             }
             for (int i = 0; i < permanent; i++) {
                 map.put(i, (round & 1) == 0 ? -i : i);
             }
-            for (int i = 0; i < 5_000; i++) {
-                map.remove(permanent + round * 5_000 + i);
+            if (map.capacity() > capacityBefore) {
+                resizingRounds++;
             }
+        }
+        for (int i = 0; i < 20 * 5_000; i++) {
+            map.remove(permanent + i);
         }
         stop.set(true);
         join(reader);
+        assertTrue(resizingRounds >= 4, "the table grew in " + resizingRounds + " rounds, from " + initialCapacity
+                + " to " + map.capacity() + " buckets");
 
         assertEquals(0, failures.get(), "a reader missed a permanent key or saw a value it never had");
         assertEquals(permanent, map.size());

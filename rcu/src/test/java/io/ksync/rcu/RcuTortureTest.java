@@ -11,6 +11,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -19,10 +20,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * An rcutorture-style test (the kernel's kernel/rcu/rcutorture.c, in miniature and bounded in time): a writer
- * replaces objects and reclaims the old ones through grace periods, counting for each removed object how many
+ * (with a fake writer beside it that only runs grace periods, normal and expedited) replaces objects and reclaims the old ones through grace periods, counting for each removed object how many
  * grace periods have passed since its removal (its "pipe" count) and poisoning it when the count reaches
  * {@link #PIPE_LENGTH}; readers inside read-side sections check that the object they hold is not poisoned and
- * record its pipe count at the end of their section. The kernel counts a pipe count of 2 or more as a failure,
+ * record its pipe count at the end of their section; sleepable readers also sleep inside sections now and then.
+ * The kernel counts a pipe count of 2 or more as a failure,
  * because its pipe also counts grace periods already running at the removal. Here every grace period counted began
  * after the removal (the writer removes, then waits or queues), and any grace period that began after the removal
  * waits for a reader that could reach the object: so a reader must see a pipe count of 0, and 1 or more, or poison,
@@ -77,6 +79,10 @@ class RcuTortureTest {
         void unlock(long token);
 
         default void readerEnd() {
+        }
+
+        /** Inside a section, after the read: a flavour whose readers may block does so now and then. */
+        default void insideSection(ThreadLocalRandom random) {
         }
     }
 
@@ -151,6 +157,14 @@ class RcuTortureTest {
 
         public void unlock(long token) {
             srcu.readUnlock((int) token);
+        }
+
+        /** Sleepable readers sleep now and then inside their sections (rcutorture's srcu_read_delay). */
+        @Override
+        public void insideSection(ThreadLocalRandom random) {
+            if ((random.nextInt() & 127) == 0) {
+                LockSupport.parkNanos(20_000L);
+            }
         }
     }
 
@@ -308,6 +322,7 @@ class RcuTortureTest {
                             if (seen.poisoned) {
                                 poison++;
                             }
+                            flavour.insideSection(random);
                             for (int spin = random.nextInt(64); spin > 0; spin--) {
                                 Thread.onSpinWait(); // a section of varying length
                             }
@@ -337,6 +352,19 @@ class RcuTortureTest {
             }, "torture-reader-" + r);
             readers[r].start();
         }
+        // rcutorture's fake writer: grace periods that replace nothing, run alongside the real writer's, so that
+        // concurrent grace periods (shared, or back to back) meet the readers too
+        final RcuDomain domain = flavour.domain();
+        final Thread fakeWriter = new Thread(() -> {
+            for (long i = 0; !stop.get(); i++) {
+                if ((i & 3) == 3) {
+                    domain.synchronizeExpedited();
+                } else {
+                    domain.synchronize();
+                }
+            }
+        }, "torture-fake-writer");
+        fakeWriter.start();
         final ThreadLocalRandom random = ThreadLocalRandom.current();
         final long deadline = System.nanoTime() + runNanos;
         long updates = 0;
@@ -348,6 +376,7 @@ class RcuTortureTest {
         for (Thread reader : readers) {
             join(reader);
         }
+        join(fakeWriter);
         flavour.domain().barrier();
         outcome.updates = updates;
         return outcome;
