@@ -480,10 +480,16 @@ class TimerTest {
 
     @Test
     void deleteSyncFromTheTimersOwnCallbackThrows() {
+        Timer timer = assertThrowsFromOwnCallback(Timer::deleteSync, "own callback");
+        assertFalse(timer.isPending());
+    }
+
+    /** Arms a timer whose callback calls {@code call} on it, runs it, and checks the callback got the exception. */
+    private Timer assertThrowsFromOwnCallback(Consumer<Timer> call, String expectedInMessage) {
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Timer timer = new Timer(service, t -> {
             try {
-                t.deleteSync();
+                call.accept(t);
             } catch (Throwable e) {
                 failure.set(e);
             }
@@ -493,7 +499,8 @@ class TimerTest {
         advance(1);
 
         assertTrue(failure.get() instanceof IllegalStateException, String.valueOf(failure.get()));
-        assertTrue(failure.get().getMessage().contains("own callback"), failure.get().getMessage());
+        assertTrue(failure.get().getMessage().contains(expectedInMessage), failure.get().getMessage());
+        return timer;
     }
 
     /** An owner whose timer callback tears the owner down, dropping every reference to the timer. */
@@ -810,20 +817,7 @@ class TimerTest {
 
     @Test
     void shutdownSyncFromTheTimersOwnCallbackThrows() {
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Timer timer = new Timer(service, t -> {
-            try {
-                t.shutdownSync();
-            } catch (Throwable e) {
-                failure.set(e);
-            }
-        });
-        timer.add(now());
-
-        advance(1);
-
-        assertTrue(failure.get() instanceof IllegalStateException, String.valueOf(failure.get()));
-        assertTrue(failure.get().getMessage().contains("shutdown()"), failure.get().getMessage());
+        Timer timer = assertThrowsFromOwnCallback(Timer::shutdownSync, "shutdown()");
         assertFalse(timer.isShutdown(), "nothing changed");
     }
 
