@@ -16,8 +16,8 @@ import jdk.jfr.Timespan;
  * long the callback ran. Lateness is what a wheel's granularity, a busy base and a slow callback before it add
  * up to (see {@link TimerWheel} for the bound the wheel alone keeps).
  *
- * <p>Disabled (the default), it costs a flag check per callback: the base reads the clock for the lateness
- * only when a recording wants the event, and the event object does not escape, so the JIT removes it.
+ * <p>Disabled (the default), it costs a flag check per callback: the base creates the event and reads the clock
+ * for the lateness only when a recording wants it.
  */
 @Name("io.ksync.timer.Expiry")
 @Label("Timer Expiry")
