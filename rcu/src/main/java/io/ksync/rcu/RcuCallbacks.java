@@ -141,22 +141,16 @@ final class RcuCallbacks {
             if (left <= 0 && strictLimit) {
                 if (!reportedStrictWait) {
                     reportedStrictWait = true;
-                    state.report(Thread.currentThread(), new IllegalStateException("a call() or retire() on RCU"
-                            + " domain " + state.name + " has waited " + TimeUnit.NANOSECONDS.toMillis(
-                            state.stallTimeoutNanos) + " ms for its " + pending() + " pending callbacks to drain below"
-                            + " the strict limit of " + limit + " and goes on waiting: are grace periods stalled by a"
-                            + " reader, or does the caller hold something a reader waits for (then it never ends)?"));
+                    reportLimitWait("strict limit", "goes on waiting: are grace periods stalled by a reader, or"
+                            + " does the caller hold something a reader waits for (then it never ends)?");
                 }
             } else if (left <= 0) {
                 final long completed = state.completed;
                 if (gaveUpAtCompleted != completed) {
                     gaveUpAtCompleted = completed;
-                    state.report(Thread.currentThread(), new IllegalStateException("a call() or retire() on RCU"
-                            + " domain " + state.name + " waited " + TimeUnit.NANOSECONDS.toMillis(
-                            state.stallTimeoutNanos) + " ms for its " + pending() + " pending callbacks to drain below"
-                            + " the limit of " + limit + " and goes on over the limit, as do the calls after it until"
-                            + " a grace period completes: are grace periods stalled by a reader, or does the caller"
-                            + " hold something a reader waits for?"));
+                    reportLimitWait("limit", "goes on over the limit, as do the calls after it until a grace"
+                            + " period completes: are grace periods stalled by a reader, or does the caller hold"
+                            + " something a reader waits for?");
                 }
                 return;
             }
@@ -166,6 +160,14 @@ final class RcuCallbacks {
                 return; // another caller gave up meanwhile
             }
         }
+    }
+
+    /** Reports, to the caller's handler, that a throttled caller has waited the stall timeout at the limit. */
+    private void reportLimitWait(String limitKind, String whatNext) {
+        state.report(Thread.currentThread(), new IllegalStateException("a call() or retire() on RCU domain "
+                + state.name + " waited " + TimeUnit.NANOSECONDS.toMillis(state.stallTimeoutNanos) + " ms for its "
+                + pending() + " pending callbacks to drain below the " + limitKind + " of " + limit + " and "
+                + whatNext));
     }
 
     /** Batches run behind an expedited grace period so far; for tests. */
